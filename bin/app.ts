@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+import { App } from 'aws-cdk-lib';
+import { addArchitectures } from '../lib/app';
+import { environmentFrom } from '../lib/config/environment';
+import { profileFromContext } from '../lib/config/profile';
+import { addGates, formatFindings, readFindings } from '../lib/gates';
+
+const app = new App();
+addGates(app);
+addArchitectures(app, {
+  profile: profileFromContext(app.node.tryGetContext('profile')),
+  env: environmentFrom({
+    contextAccount: app.node.tryGetContext('account'),
+    contextRegion: app.node.tryGetContext('region'),
+    env: process.env,
+  }),
+});
+
+let synthError: unknown;
+try {
+  app.synth();
+} catch (err) {
+  synthError = err;
+}
+// Trust the findings in the report, not the plugins' conclusions (see lib/gates.ts).
+const findings = readFindings(app.outdir);
+if (findings.length > 0) {
+  console.error(`${findings.length} unacknowledged finding(s):\n${formatFindings(findings)}`);
+  process.exit(1);
+}
+if (synthError) {
+  throw synthError;
+}

@@ -1,0 +1,67 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+
+/** The two ways this project deploys. */
+export type ProfileName = 'sandbox' | 'production';
+
+/**
+ * Everything that differs between a throw-away sandbox and a production deployment.
+ * Stacks read these values and pass them down as ordinary construct props, so each
+ * construct stays usable on its own (constructs default to the production-safe choice).
+ */
+export interface DeploymentProfile {
+  readonly name: ProfileName;
+  /** Removal policy for resources that hold data (buckets, keys, tables, log groups). */
+  readonly removalPolicy: RemovalPolicy;
+  /** Empty buckets on stack deletion so `cdk destroy` leaves nothing billable. */
+  readonly autoDeleteObjects: boolean;
+  /**
+   * Log retention. One year in both profiles: the Control Tower rule CT.CLOUDWATCH.PR.2
+   * requires at least a year; sandbox log groups are deleted with the stack anyway.
+   */
+  readonly logRetention: logs.RetentionDays;
+  /** Availability zones for VPCs and anything else that spreads across AZs. */
+  readonly maxAzs: number;
+  /** Turn on deletion protection where a service has it. */
+  readonly deletionProtection: boolean;
+  /** How long non-current object versions are kept. */
+  readonly noncurrentVersionExpiration: Duration;
+  /** KMS key deletion waiting period (7 is the minimum AWS allows). */
+  readonly keyPendingWindow: Duration;
+}
+
+export const PROFILES: Readonly<Record<ProfileName, DeploymentProfile>> = {
+  sandbox: {
+    name: 'sandbox',
+    removalPolicy: RemovalPolicy.DESTROY,
+    autoDeleteObjects: true,
+    logRetention: logs.RetentionDays.ONE_YEAR,
+    maxAzs: 1,
+    deletionProtection: false,
+    noncurrentVersionExpiration: Duration.days(7),
+    keyPendingWindow: Duration.days(7),
+  },
+  production: {
+    name: 'production',
+    removalPolicy: RemovalPolicy.RETAIN,
+    autoDeleteObjects: false,
+    logRetention: logs.RetentionDays.ONE_YEAR,
+    maxAzs: 2,
+    deletionProtection: true,
+    noncurrentVersionExpiration: Duration.days(90),
+    keyPendingWindow: Duration.days(30),
+  },
+};
+
+/** Resolve `-c profile=<name>`; missing means sandbox, anything unknown is an error naming the value. */
+export function profileFromContext(value: unknown): DeploymentProfile {
+  if (value === undefined || value === null || value === '') {
+    return PROFILES.sandbox;
+  }
+  if (typeof value === 'string' && Object.prototype.hasOwnProperty.call(PROFILES, value)) {
+    return PROFILES[value as ProfileName];
+  }
+  throw new Error(
+    `Unknown deployment profile ${JSON.stringify(value)}: use -c profile=sandbox or -c profile=production`,
+  );
+}

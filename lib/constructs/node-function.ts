@@ -1,0 +1,147 @@
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledge } from '../gates';
+import { SecureLogGroup } from './secure-log-group';
+import { DeadLetterQueue } from './secure-queue';
+
+/** The runtime every function in the project uses: the latest Node.js Lambda supports. */
+export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+export interface NodeFunctionProps {
+  /** Path to the handler file (exports `handler`). */
+  readonly entry: string;
+  /** Key for the log group, environment variables and the async dead-letter queue. */
+  readonly encryptionKey: kms.IKey;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default - none */
+  readonly environment?: Record<string, string>;
+  /**
+   * Reserved concurrency, to protect a downstream quota. Note: accounts with the new-account
+   * concurrency limit of 10 cannot reserve any.
+   * @default - unreserved
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /** @default - not in a VPC; pass one where the function must reach private resources */
+  readonly vpc?: ec2.IVpc;
+  /** @default - the VPC's isolated subnets */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** @default - a new security group */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /** Removal policy of the log group and dead-letter queue. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+  /** @default 2 (the Lambda default) */
+  readonly retryAttempts?: number;
+  /**
+   * Modules left out of the bundle because the runtime provides them.
+   * @default ['@aws-sdk/*'] - the SDK v3 the Node.js runtime ships: bundles stay a few KB and
+   * cold starts short; pass [] to pin a newer client than the runtime has
+   */
+  readonly externalModules?: string[];
+}
+
+/**
+ * The project's Lambda function: NodejsFunction bundled by local esbuild, pinned runtime, ARM64,
+ * minified with source maps, X-Ray active tracing, an encrypted log group with retention, a role
+ * with no managed policies, encrypted environment and a dead-letter queue for async invocations.
+ */
+export class NodeFunction extends Construct implements iam.IGrantable {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly grantPrincipal: iam.IPrincipal;
+  public readonly logGroup: logs.ILogGroup;
+  /** Where async invocations that fail every retry end up. */
+  public readonly asyncDeadLetterQueue: DeadLetterQueue;
+
+  constructor(scope: Construct, id: string, props: NodeFunctionProps) {
+    super(scope, id);
+    const timeout = props.timeout ?? Duration.seconds(30);
+    if (!timeout.isUnresolved() && timeout.toSeconds() > 900) {
+      throw new Error(`${this.node.path}: timeout must be <= 900 seconds (got ${timeout.toSeconds()})`);
+    }
+    const reserved = props.reservedConcurrentExecutions;
+    if (reserved !== undefined && !Token.isUnresolved(reserved) && reserved < 1) {
+      throw new Error(`${this.node.path}: reservedConcurrentExecutions must be >= 1 (got ${reserved})`);
+    }
+    const logGroup = new SecureLogGroup(this, 'LogGroup', {
+      encryptionKey: props.encryptionKey,
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    const deadLetterQueue = new DeadLetterQueue(this, 'AsyncDeadLetterQueue', {
+      encryptionKey: props.encryptionKey,
+      removalPolicy: props.removalPolicy,
+    });
+    // A role of our own, so no AWSLambdaBasicExecutionRole (its logs:* on every log group).
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    logGroup.grantWrite(role);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      runtime: NODE_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      timeout,
+      memorySize: props.memorySize ?? 256,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environmentEncryption: props.encryptionKey,
+      reservedConcurrentExecutions: reserved,
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      role,
+      deadLetterQueueEnabled: true,
+      deadLetterQueue,
+      retryAttempts: props.retryAttempts,
+      vpc: props.vpc,
+      vpcSubnets: props.vpc ? (props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }) : undefined,
+      securityGroups: props.securityGroups,
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node24',
+        format: nodejs.OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        // ESM bundles of CommonJS dependencies need a real `require`.
+        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+        externalModules: props.externalModules ?? ['@aws-sdk/*'],
+        forceDockerBundling: false,
+      },
+    });
+    this.asyncDeadLetterQueue = deadLetterQueue;
+    this.role = role;
+    this.grantPrincipal = role;
+    this.logGroup = logGroup;
+    if (props.vpc) {
+      // ENI management for a function in a VPC; these EC2 actions have no resource-level scoping.
+      role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
+      acknowledge(role, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        'AWS-maintained policy for Lambda ENI management in a VPC; its EC2 network-interface actions do not support resource-level permissions');
+    } else {
+      const reason = `Calls only AWS APIs (TLS + IAM); a VPC would need an interface endpoint per service per AZ (~$7.30/month each) for no gain in ${Stack.of(this).stackName}`;
+      acknowledge(this.function, 'NIST.800.53.R5-LambdaInsideVPC', reason);
+      acknowledge(this.function, 'guard:lambda_inside_vpc_check', reason);
+    }
+    acknowledge(role, 'NIST.800.53.R5-IAMNoInlinePolicy',
+      'The policy CDK grants write is attached to this one role and scoped to named resources; a managed policy would hold the same statements');
+    // Lambda adds these for X-Ray tracing; the two X-Ray write actions have no resource-level permissions.
+    acknowledge(role, 'AwsSolutions-IAM5[Resource::*]',
+      'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (test/app.test.ts checks every Resource "*" action against an allow-list)');
+    if (reserved === undefined) {
+      acknowledge(this.function, 'NIST.800.53.R5-LambdaConcurrency',
+        'No downstream quota to protect; reserving concurrency fails to deploy in new accounts whose limit is 10');
+    }
+  }
+}

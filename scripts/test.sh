@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every test and gate of the project, in the order a failure is cheapest to find.
+# Usage: npm test   (after npm ci; the Python venv is created here if missing or stale)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=1
+
+now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
+seconds() { printf '%d.%d' $(($1 / 1000)) $((($1 % 1000) / 100)); }
+t0=$(now_ms)
+declare -a timings=()
+step() {
+  local name=$1; shift
+  echo "== $name"
+  local s; s=$(now_ms)
+  "$@"
+  timings+=("$(printf '%-34s %6s s' "$name" "$(seconds $(($(now_ms) - s)))")")
+}
+
+step "python env (.venv)" bash scripts/python-env.sh
+step "typecheck (tsc --noEmit)" npx tsc --noEmit
+step "lint (eslint)" npx eslint --max-warnings 0 .
+step "unit tests (jest)" npx jest --silent
+# The real thing, once per profile: bundling, builtin CloudFormation validation (fails on
+# warnings too), cdk-nag and the Control Tower rules. bin/app.ts exits non-zero on any finding.
+for profile in sandbox production; do
+  step "cdk synth -c profile=$profile" npx cdk synth --quiet -c profile="$profile" -o "cdk.out.$profile"
+done
+step "cfn-lint (all templates)" .venv/bin/cfn-lint
+if [ -n "$(find test -name 'test_*.py' -print -quit)" ]; then
+  step "python tests (pytest)" .venv/bin/python -m pytest -q test
+fi
+
+echo
+echo "== timings"
+printf '%s\n' "${timings[@]}"
+printf '%-34s %6s s\n' "total" "$(seconds $(($(now_ms) - t0)))"

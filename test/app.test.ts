@@ -1,0 +1,84 @@
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { addArchitectures } from '../lib/app';
+import { DeploymentProfile } from '../lib/config/profile';
+import { describeFindings, findingsOf, PRODUCTION, SANDBOX, testApp } from './helpers/app';
+
+/**
+ * Actions that may have Resource "*" because the service offers no resource-level permission for
+ * them (Service Authorization Reference, "Resource types" column empty). Anything else on "*" fails.
+ */
+const ACTIONS_WITHOUT_RESOURCE_LEVEL: Readonly<Record<string, string>> = {
+  'xray:PutTraceSegments': 'X-Ray tracing from Lambda',
+  'xray:PutTelemetryRecords': 'X-Ray tracing from Lambda',
+};
+
+function synthAll(profile: DeploymentProfile) {
+  const app = testApp();
+  const stacks = addArchitectures(app, { profile });
+  return { app, stacks };
+}
+
+interface Statement {
+  Effect: string;
+  Action?: string | string[];
+  Resource?: unknown;
+}
+
+function identityStatements(stack: Stack): Statement[] {
+  const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+  const managed = Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy');
+  return [...Object.values(policies), ...Object.values(managed)].flatMap(
+    (p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
+  );
+}
+
+const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+describe.each([
+  ['sandbox', SANDBOX],
+  ['production', PRODUCTION],
+])('the whole app in the %s profile', (_name, profile) => {
+  it('passes cdk-nag AwsSolutions, NIST 800-53 R5 and the Control Tower rules', () => {
+    const { app } = synthAll(profile);
+    expect(describeFindings(findingsOf(app))).toEqual([]);
+  });
+
+  it('tags every stack and every taggable resource with project, architecture and profile', () => {
+    const { app, stacks } = synthAll(profile);
+    const assembly = app.synth();
+    const wanted = { project: 'ml-on-aws-reference-architectures', profile: profile.name, architecture: expect.any(String) };
+    for (const stack of stacks) {
+      // Stack tags are what CloudFormation propagates to resources it tags itself.
+      expect(assembly.getStackArtifact(stack.artifactId).tags).toEqual(expect.objectContaining(wanted));
+      const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Properties?: { Tags?: unknown } }>;
+      const untagged = Object.entries(resources)
+        .filter(([, r]) => Array.isArray(r.Properties?.Tags))
+        .filter(([, r]) => {
+          const tags = Object.fromEntries((r.Properties!.Tags as Array<{ Key: string; Value: string }>).map((t) => [t.Key, t.Value]));
+          return tags.project !== wanted.project || tags.profile !== profile.name || typeof tags.architecture !== 'string';
+        })
+        .map(([id]) => id);
+      expect(untagged).toEqual([]);
+    }
+  });
+
+  it('grants no wildcard action, and "*" resources only for actions without resource-level permissions', () => {
+    const { stacks } = synthAll(profile);
+    const problems: string[] = [];
+    for (const stack of stacks) {
+      for (const st of identityStatements(stack).filter((s) => s.Effect === 'Allow')) {
+        const actions = asList(st.Action);
+        for (const action of actions.filter((a) => a === '*' || a.endsWith(':*'))) {
+          problems.push(`${stack.stackName}: wildcard action ${action}`);
+        }
+        if (asList(st.Resource).includes('*')) {
+          for (const action of actions.filter((a) => !(a in ACTIONS_WITHOUT_RESOURCE_LEVEL))) {
+            problems.push(`${stack.stackName}: ${action} on Resource "*"`);
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,64 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { environmentFrom } from '../../lib/config/environment';
+import { PROFILES, profileFromContext } from '../../lib/config/profile';
+
+describe('profileFromContext', () => {
+  it('defaults to sandbox', () => {
+    expect(profileFromContext(undefined).name).toBe('sandbox');
+    expect(profileFromContext('').name).toBe('sandbox');
+  });
+
+  it('picks production with RETAIN, deletion protection and two AZs', () => {
+    const p = profileFromContext('production');
+    expect(p).toBe(PROFILES.production);
+    expect(p.removalPolicy).toBe(RemovalPolicy.RETAIN);
+    expect(p.autoDeleteObjects).toBe(false);
+    expect(p.deletionProtection).toBe(true);
+    expect(p.maxAzs).toBe(2);
+  });
+
+  it('sandbox destroys everything and uses one AZ', () => {
+    const p = PROFILES.sandbox;
+    expect(p.removalPolicy).toBe(RemovalPolicy.DESTROY);
+    expect(p.autoDeleteObjects).toBe(true);
+    expect(p.maxAzs).toBe(1);
+  });
+
+  it.each(['prod', 'Sandbox', 'toString', 42])('rejects %p naming the value', (bad) => {
+    expect(() => profileFromContext(bad)).toThrow(`Unknown deployment profile ${JSON.stringify(bad)}`);
+  });
+});
+
+describe('environmentFrom', () => {
+  it('is environment-agnostic with nothing set', () => {
+    expect(environmentFrom({ env: {} })).toBeUndefined();
+  });
+
+  it('prefers context over CDK_DEPLOY_* variables', () => {
+    const env = { CDK_DEPLOY_ACCOUNT: '111111111111', CDK_DEPLOY_REGION: 'us-east-1' };
+    expect(environmentFrom({ contextAccount: '222222222222', contextRegion: 'eu-west-1', env })).toEqual({
+      account: '222222222222',
+      region: 'eu-west-1',
+    });
+    expect(environmentFrom({ env })).toEqual({ account: '111111111111', region: 'us-east-1' });
+  });
+
+  it('accepts an account that the context parsed as a number', () => {
+    expect(environmentFrom({ contextAccount: 123456789012, contextRegion: 'us-gov-west-1' })).toEqual({
+      account: '123456789012',
+      region: 'us-gov-west-1',
+    });
+  });
+
+  it('rejects half an environment', () => {
+    expect(() => environmentFrom({ contextAccount: '123456789012' })).toThrow(
+      'Pin both account and region or neither (got account=123456789012, region=<unset>)',
+    );
+  });
+
+  it('rejects a malformed account or region naming it', () => {
+    expect(() => environmentFrom({ contextAccount: '1234', contextRegion: 'eu-west-1' })).toThrow('(got "1234")');
+    expect(() => environmentFrom({ contextAccount: '123456789012', contextRegion: 'Ireland' })).toThrow('(got "Ireland")');
+    expect(() => environmentFrom({ contextAccount: { a: 1 }, contextRegion: 'eu-west-1' })).toThrow('Context account must be a string');
+  });
+});

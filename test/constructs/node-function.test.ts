@@ -1,0 +1,90 @@
+import * as path from 'node:path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { NodeFunction, NodeFunctionProps } from '../../lib/constructs/node-function';
+import { SecureKey } from '../../lib/constructs/secure-key';
+import { describeFindings, findingsOf, templateOf, testApp } from '../helpers/app';
+
+const ENTRY = path.join(__dirname, '../../lambda/placeholder/describe-object.ts');
+
+function functionIn(props: Partial<NodeFunctionProps> = {}, withVpc = false) {
+  // A bare test VPC has no flow logs: the VPC gates belong to the VPC construct's own tests.
+  const app = testApp({ gates: !withVpc });
+  const stack = new Stack(app, 'FnTest');
+  const key = new SecureKey(stack, 'Key', { description: 'fn' });
+  const vpc = withVpc
+    ? new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0, subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] })
+    : undefined;
+  const fn = new NodeFunction(stack, 'Fn', { entry: ENTRY, encryptionKey: key, vpc, ...props });
+  return { app, stack, key, fn };
+}
+
+describe('NodeFunction', () => {
+  it('runs Node.js 24 on ARM64 with X-Ray, source maps and an encrypted environment', () => {
+    const { fn, stack, key } = functionIn({ environment: { TABLE: 't' } });
+    templateOf(fn).hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      TracingConfig: { Mode: 'Active' },
+      KmsKeyArn: { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as never), 'Arn'] },
+      Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps', TABLE: 't' } },
+      Timeout: 30,
+      MemorySize: 256,
+    });
+  });
+
+  it('logs to its own encrypted log group with a year of retention', () => {
+    const { fn, stack } = functionIn();
+    const t = templateOf(fn);
+    const logGroupId = stack.getLogicalId(fn.logGroup.node.defaultChild as never);
+    t.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: logGroupId } } });
+    t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: Match.anyValue() });
+  });
+
+  it('sends failed async invocations to an encrypted dead-letter queue', () => {
+    const { fn, stack } = functionIn();
+    templateOf(fn).hasResourceProperties('AWS::Lambda::Function', {
+      DeadLetterConfig: {
+        TargetArn: { 'Fn::GetAtt': [stack.getLogicalId(fn.asyncDeadLetterQueue.node.defaultChild as never), 'Arn'] },
+      },
+    });
+  });
+
+  it('uses a role with no managed policies when outside a VPC', () => {
+    const { fn } = functionIn();
+    templateOf(fn).hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+      }),
+      ManagedPolicyArns: Match.absent(),
+    });
+  });
+
+  it('runs in isolated subnets when given a VPC, with the AWS policy for its network interfaces', () => {
+    const { fn } = functionIn({}, true);
+    const t = templateOf(fn);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      VpcConfig: { SubnetIds: [{ Ref: Match.stringLikeRegexp('IsolatedSubnet1') }], SecurityGroupIds: Match.anyValue() },
+    });
+    t.hasResourceProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: [{ 'Fn::Join': ['', Match.arrayWith([':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'])] }],
+    });
+  });
+
+  it('sets reserved concurrency when asked', () => {
+    const { fn } = functionIn({ reservedConcurrentExecutions: 3, timeout: Duration.minutes(2) });
+    templateOf(fn).hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 3, Timeout: 120 });
+  });
+
+  it('rejects a timeout over 15 minutes and reserved concurrency below 1, naming the value', () => {
+    expect(() => functionIn({ timeout: Duration.minutes(16) })).toThrow('FnTest/Fn: timeout must be <= 900 seconds (got 960)');
+    expect(() => functionIn({ reservedConcurrentExecutions: 0 })).toThrow('FnTest/Fn: reservedConcurrentExecutions must be >= 1 (got 0)');
+  });
+
+  it('passes every gate', () => {
+    const { app } = functionIn();
+    expect(describeFindings(findingsOf(app))).toEqual([]);
+  });
+});

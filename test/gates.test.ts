@@ -1,0 +1,106 @@
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AccessLogsBucket, SecureBucket } from '../lib/constructs/secure-bucket';
+import { SecureKey } from '../lib/constructs/secure-key';
+import { acknowledge, DISABLED_GUARD_RULES } from '../lib/gates';
+import { findingsOf, testApp } from './helpers/app';
+
+/** A stack whose one data bucket is compliant, to break one property at a time. */
+function compliantStack() {
+  const app = testApp();
+  const stack = new Stack(app, 'Broken');
+  const key = new SecureKey(stack, 'Key', { description: 'gate test' });
+  const logs = new AccessLogsBucket(stack, 'AccessLogs');
+  const bucket = new SecureBucket(stack, 'Data', { encryptionKey: key, serverAccessLogsBucket: logs });
+  return { app, stack, bucket };
+}
+
+function rulesAt(app: ReturnType<typeof testApp>, pathEnd: string): string[] {
+  return findingsOf(app)
+    .filter((f) => f.path.endsWith(pathEnd))
+    .map((f) => `${f.plugin}/${f.rule}`)
+    .sort();
+}
+
+describe('gates', () => {
+  it('catch a bucket that accepts plain HTTP', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'Broken');
+    const key = new SecureKey(stack, 'Key', { description: 'gate test' });
+    const logs = new AccessLogsBucket(stack, 'AccessLogs');
+    new s3.Bucket(stack, 'NoTls', {
+      encryptionKey: key,
+      encryption: s3.BucketEncryption.KMS,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      versioned: true,
+      serverAccessLogsBucket: logs,
+    });
+    const rules = rulesAt(app, 'NoTls/Resource');
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        'AwsSolutions/AwsSolutions-S10',
+        'NIST.800.53.R5/NIST.800.53.R5-S3BucketSSLRequestsOnly',
+      ]),
+    );
+  });
+
+  it('catch a wildcard IAM action', () => {
+    const { app, stack, bucket } = compliantStack();
+    const role = new iam.Role(stack, 'Admin', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: [bucket.bucketArn] }));
+    expect(rulesAt(app, 'Admin/DefaultPolicy/Resource')).toEqual(
+      expect.arrayContaining(['AwsSolutions/AwsSolutions-IAM5[Action::s3:*]']),
+    );
+    const admin = new iam.Role(stack, 'FullAdmin', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    admin.addToPolicy(new iam.PolicyStatement({ actions: ['*'], resources: ['*'] }));
+    expect(rulesAt(app, 'FullAdmin/DefaultPolicy/Resource')).toEqual(
+      expect.arrayContaining([
+        'AwsSolutions/AwsSolutions-IAM5[Action::*]',
+        'NIST.800.53.R5/NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess',
+        'cdk-validator-cfnguard/iam_inline_policy_no_statements_with_full_access_check',
+      ]),
+    );
+  });
+
+  it('catch a bucket stripped of its customer-managed key', () => {
+    const { app, bucket } = compliantStack();
+    (bucket.node.defaultChild as s3.CfnBucket).bucketEncryption = {
+      serverSideEncryptionConfiguration: [{ serverSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+    };
+    expect(rulesAt(app, 'Data/Resource')).toEqual(
+      expect.arrayContaining(['cdk-validator-cfnguard/s3_bucket_default_encryption_kms_check']),
+    );
+  });
+
+  it('still report guard findings left after one is acknowledged (the guard acknowledge bug)', () => {
+    const { app, stack } = compliantStack();
+    const first = new s3.CfnBucket(stack, 'First', {});
+    new s3.CfnBucket(stack, 'Second', {});
+    acknowledge(first, 'guard:s3_bucket_logging_enabled_check', 'Deliberately acknowledged to reproduce the bug');
+    const findings = findingsOf(app);
+    const logging = findings.filter((f) => f.rule === 's3_bucket_logging_enabled_check').map((f) => f.path);
+    expect(logging).toEqual(['Broken/Second']);
+  });
+
+  it('catch an invalid template with the builtin CloudFormation validation', () => {
+    const app = testApp({ gates: false, builtinValidation: true });
+    const stack = new Stack(app, 'Invalid');
+    new CfnResource(stack, 'Typo', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeot: 30 } });
+    expect(findingsOf(app).map((f) => `${f.plugin}/${f.rule}`)).toEqual(['CloudFormation Validate/F3002']);
+  });
+
+  it('refuse an acknowledgement without a real reason', () => {
+    const { bucket } = compliantStack();
+    expect(() => acknowledge(bucket, 'AwsSolutions-S1', 'n/a')).toThrow(
+      'Acknowledgement of AwsSolutions-S1 on Broken/Data needs a real reason (got "n/a")',
+    );
+  });
+
+  it('disable guard rules only with a reason, by rule file name', () => {
+    for (const [rule, reason] of Object.entries(DISABLED_GUARD_RULES)) {
+      expect(rule).toMatch(/^ct-[a-z0-9]+-pr-\d+$/);
+      expect(reason.length).toBeGreaterThan(30);
+    }
+  });
+});
