@@ -1,4 +1,5 @@
 import { App, Environment } from 'aws-cdk-lib';
+import { optIn } from './config/opt-in';
 import { DeploymentProfile } from './config/profile';
 import { ArchitectureStack } from './stacks/architecture';
 import { PlaceholderStack } from './stacks/placeholder-stack';
@@ -7,6 +8,11 @@ export interface ArchitecturesProps {
   readonly profile: DeploymentProfile;
   /** @default - environment-agnostic */
   readonly env?: Environment;
+}
+
+/** Read an opt-in context switch of the app (`-c <name>=true`). */
+export function appOptIn(app: App, name: string, defaultValue = false): boolean {
+  return optIn(name, app.node.tryGetContext(name), defaultValue);
 }
 
 /** Every architecture stack of the project, in the order the README lists them. */

@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { environmentFrom } from '../../lib/config/environment';
+import { optIn } from '../../lib/config/opt-in';
 import { PROFILES, profileFromContext } from '../../lib/config/profile';
 
 describe('profileFromContext', () => {
@@ -60,5 +61,19 @@ describe('environmentFrom', () => {
     expect(() => environmentFrom({ contextAccount: '1234', contextRegion: 'eu-west-1' })).toThrow('(got "1234")');
     expect(() => environmentFrom({ contextAccount: '123456789012', contextRegion: 'Ireland' })).toThrow('(got "Ireland")');
     expect(() => environmentFrom({ contextAccount: { a: 1 }, contextRegion: 'eu-west-1' })).toThrow('Context account must be a string');
+  });
+});
+
+describe('optIn', () => {
+  it('is off unless switched on', () => {
+    expect(optIn('video.streaming', undefined)).toBe(false);
+    expect(optIn('video.streaming', undefined, true)).toBe(true);
+    expect(optIn('video.streaming', 'true')).toBe(true);
+    expect(optIn('video.streaming', true)).toBe(true);
+    expect(optIn('video.streaming', 'false', true)).toBe(false);
+  });
+
+  it.each(['yes', 1, 'TRUE'])('rejects %p naming the switch', (bad) => {
+    expect(() => optIn('video.streaming', bad)).toThrow(`Context video.streaming must be true or false (got ${JSON.stringify(bad)})`);
   });
 });
