@@ -129,8 +129,11 @@ def train(args):
     os.makedirs(args.model_dir, exist_ok=True)
     booster.save_model(os.path.join(args.model_dir, MODEL_FILE))
     preprocess.save_scaler(scaler, args.model_dir)
+    # The pipeline's containers run with network isolation: their code comes from the artifact.
+    code_dir = os.path.join(args.model_dir, "code")
+    os.makedirs(code_dir, exist_ok=True)
     for script in ("preprocess.py", "train.py"):
-        shutil.copy(os.path.join(HERE, script), os.path.join(args.model_dir, script))
+        shutil.copy(os.path.join(HERE, script), os.path.join(code_dir, script))
     with open(os.path.join(args.model_dir, "metrics.json"), "w", encoding="utf-8") as f:
         json.dump({"validation": {args.eval_metric: metric}, "rounds": args.num_round}, f)
     return 0

@@ -1,3 +1,6 @@
+import { Aws, CfnMapping, Stack, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+
 /**
  * Registry accounts of SageMaker's first-party framework images (sagemaker-xgboost 1.2-1 and later,
  * sagemaker-scikit-learn), per region. From the "Docker Registry Paths and Example Code" pages of
@@ -59,4 +62,24 @@ export function xgboostImage(region: string, version = XGBOOST_VERSION): string 
 /** scikit-learn framework image (CPU, Python 3), used by the preprocessing step of the pipeline. */
 export function sklearnImage(region: string, version = SKLEARN_VERSION): string {
   return imageUri('sagemaker-scikit-learn', `${version}-cpu-py3`, region);
+}
+
+/**
+ * The image URI for the stack's region: the literal URI when the stack has a region, otherwise a
+ * CloudFormation mapping lookup on AWS::Region (environment-agnostic stacks), so one template
+ * deploys in every region of the table and fails to deploy, not to run, anywhere else.
+ */
+export function frameworkImageFor(scope: Construct, framework: 'xgboost' | 'sklearn'): string {
+  const stack = Stack.of(scope);
+  if (!Token.isUnresolved(stack.region)) {
+    return framework === 'xgboost' ? xgboostImage(stack.region) : sklearnImage(stack.region);
+  }
+  const id = 'SageMakerImageAccounts';
+  const mapping = (stack.node.tryFindChild(id) as CfnMapping | undefined) ?? new CfnMapping(stack, id, {
+    mapping: Object.fromEntries(Object.entries(SAGEMAKER_FRAMEWORK_ACCOUNTS).map(([region, account]) => [region, { account }])),
+  });
+  const registry = `${mapping.findInMap(Aws.REGION, 'account')}.dkr.ecr.${Aws.REGION}.${Aws.URL_SUFFIX}`;
+  return framework === 'xgboost'
+    ? `${registry}/sagemaker-xgboost:${XGBOOST_VERSION}`
+    : `${registry}/sagemaker-scikit-learn:${SKLEARN_VERSION}-cpu-py3`;
 }

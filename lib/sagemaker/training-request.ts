@@ -62,6 +62,7 @@ export const MAX_RUNTIME_LIMIT = 2_419_200;
 const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
 const LOCAL_CHECKPOINT_DIR = '/opt/ml/checkpoints';
+const CODE_CHANNEL_DIR = '/opt/ml/input/data/code';
 
 const known = (v: unknown): boolean => !(typeof v === 'string' ? Token.isUnresolved(v) : typeof v === 'number' && Token.isUnresolved(v));
 
@@ -123,9 +124,11 @@ function checkpoints(algorithm: Algorithm): boolean {
 function hyperparameters(input: TrainingRequestInput): Record<string, string> {
   const hp: Record<string, string> = { ...input.hyperparameters };
   if (input.algorithm.kind === 'script') {
-    // How the SageMaker framework containers find the user script.
+    // How the SageMaker framework containers find the user script. With network isolation the
+    // container cannot fetch it from S3, so it arrives as the "code" channel (as the SageMaker
+    // Python SDK does for network-isolated script mode).
     hp.sagemaker_program = JSON.stringify(input.algorithm.entryPoint);
-    hp.sagemaker_submit_directory = JSON.stringify(input.algorithm.sourceDirUri);
+    hp.sagemaker_submit_directory = JSON.stringify(`${CODE_CHANNEL_DIR}/sourcedir.tar.gz`);
   }
   return hp;
 }
@@ -149,6 +152,11 @@ export function trainingDefinition(input: TrainingRequestInput): Omit<HyperParam
     InputDataConfig: [
       channel('train', input.trainUri),
       ...(input.validationUri !== undefined ? [channel('validation', input.validationUri)] : []),
+      ...(input.algorithm.kind === 'script' ? [{
+        ChannelName: 'code',
+        InputMode: 'File' as const,
+        DataSource: { S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: input.algorithm.sourceDirUri, S3DataDistributionType: 'FullyReplicated' as const } },
+      }] : []),
     ],
     OutputDataConfig: { S3OutputPath: input.outputUri, KmsKeyId: input.kmsKeyId },
     ResourceConfig: {

@@ -124,7 +124,7 @@ def test_finished_run_restarted_trains_nothing(channels, tmp_path):
     again = run_to_end(cmd)
     assert figure(again, "resuming_from_round") == str(ROUNDS)
     assert figure(again, "rounds_this_run") == "0"
-    assert (tmp_path / "model" / "preprocess.py").exists() and (tmp_path / "model" / "scaler.json").exists()
+    assert (tmp_path / "model" / "code" / "preprocess.py").exists() and (tmp_path / "model" / "scaler.json").exists()
 
 
 def test_rejects_bad_arguments_and_missing_data(tmp_path):

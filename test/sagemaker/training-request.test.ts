@@ -81,7 +81,12 @@ describe('buildTrainingRequest', () => {
     const script = { ...BASE, algorithm: { kind: 'script' as const, image: 'img', sourceDirUri: 's3://models/code/sourcedir.tar.gz', entryPoint: 'train.py' } };
     expect(buildTrainingRequest(script).HyperParameters).toEqual({
       objective: 'binary:logistic', num_round: '100',
-      sagemaker_program: '"train.py"', sagemaker_submit_directory: '"s3://models/code/sourcedir.tar.gz"',
+      sagemaker_program: '"train.py"', sagemaker_submit_directory: '"/opt/ml/input/data/code/sourcedir.tar.gz"',
+    });
+    // Network isolation: the code reaches the container as a channel, not by a download.
+    expect(buildTrainingRequest(script).InputDataConfig?.find((c) => c.ChannelName === 'code')).toEqual({
+      ChannelName: 'code', InputMode: 'File',
+      DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://models/code/sourcedir.tar.gz', S3DataDistributionType: 'FullyReplicated' } },
     });
     expect(staticHyperparameters(script).sagemaker_program).toBe('"train.py"');
     // Script mode checkpoints itself: no 3600 s cap.
