@@ -11,6 +11,22 @@ import { describeFindings, findingsOf, PRODUCTION, SANDBOX, testApp } from './he
 const ACTIONS_WITHOUT_RESOURCE_LEVEL: Readonly<Record<string, string>> = {
   'xray:PutTraceSegments': 'X-Ray tracing from Lambda',
   'xray:PutTelemetryRecords': 'X-Ray tracing from Lambda',
+  'ec2:DescribeNetworkInterfaces': 'SageMaker jobs in a VPC look up their network before creating ENIs',
+  'ec2:DescribeVpcs': 'SageMaker jobs in a VPC look up their network before creating ENIs',
+  'ec2:DescribeDhcpOptions': 'SageMaker jobs in a VPC look up their network before creating ENIs',
+  'ec2:DescribeSubnets': 'SageMaker jobs in a VPC look up their network before creating ENIs',
+  'ec2:DescribeSecurityGroups': 'SageMaker jobs in a VPC look up their network before creating ENIs',
+  'logs:CreateLogDelivery': 'Step Functions logging to CloudWatch Logs (vended log delivery; the Logs delivery APIs take no resource)',
+  'logs:DeleteLogDelivery': 'Step Functions logging to CloudWatch Logs (vended log delivery; the Logs delivery APIs take no resource)',
+  'logs:DescribeLogGroups': 'Step Functions logging to CloudWatch Logs (vended log delivery; the Logs delivery APIs take no resource)',
+  'logs:DescribeResourcePolicies': 'Step Functions logging to CloudWatch Logs (vended log delivery; the Logs delivery APIs take no resource)',
+  'logs:GetLogDelivery': 'Step Functions logging to CloudWatch Logs (vended log delivery; the Logs delivery APIs take no resource)',
+  'logs:ListLogDeliveries': 'Step Functions logging to CloudWatch Logs (vended log delivery; the Logs delivery APIs take no resource)',
+  'logs:PutResourcePolicy': 'Step Functions logging to CloudWatch Logs (vended log delivery; the Logs delivery APIs take no resource)',
+  'logs:UpdateLogDelivery': 'Step Functions logging to CloudWatch Logs (vended log delivery; the Logs delivery APIs take no resource)',
+  'xray:GetSamplingRules': 'X-Ray tracing of Step Functions',
+  'xray:GetSamplingTargets': 'X-Ray tracing of Step Functions',
+  'cloudwatch:PutMetricData': 'SageMaker job metrics (scoped by a cloudwatch:namespace condition)',
 };
 
 function synthAll(profile: DeploymentProfile) {

@@ -12,13 +12,15 @@
  * auto scaling, batch transform, inference pipelines) and security (root access, least privilege,
  * private VPC).
  */
-import { CfnOutput, Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { PrivateVpc } from '../constructs/private-vpc';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import { SecureKey } from '../constructs/secure-key';
-import { acknowledgeBucketGrant } from '../gates';
+import { acknowledge, acknowledgeBucketGrant } from '../gates';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { SageMakerExecutionRole } from '../sagemaker/execution-role';
 import { RealtimeEndpoint } from '../sagemaker/hosting';
 import { LockedDownNotebook } from '../sagemaker/notebook';
@@ -103,9 +105,7 @@ export class SageMakerPlatformStack extends ArchitectureStack {
       encryptionKey: key,
     });
     const role = execution.role;
-    const dataPattern = `${this.trainingData.prefix}*`;
-    this.trainingData.bucket.grantRead(role, dataPattern);
-    acknowledgeBucketGrant(role, this.trainingData.bucket, 'read', dataPattern);
+    grantTrainingDataRead(role, this.trainingData);
     checkpoints.grantReadWrite(role);
     acknowledgeBucketGrant(role, checkpoints, 'readWrite');
     models.grantReadWrite(role);
@@ -185,4 +185,31 @@ export class SageMakerPlatformStack extends ArchitectureStack {
       new CfnOutput(this, name, { value });
     }
   }
+}
+
+/**
+ * Read on the training-data prefix only. A bucket of this stack is acknowledged by its logical id;
+ * one from elsewhere (the data lake's curated bucket, imported or in another stack) only has a
+ * name once references are resolved, so its wildcard findings are computed then, in the same
+ * form cdk-nag reports them.
+ */
+function grantTrainingDataRead(role: iam.Role, location: TrainingDataLocation): void {
+  const pattern = `${location.prefix}*`;
+  location.bucket.grantRead(role, pattern);
+  const stack = Stack.of(role);
+  if (location.bucket.node.scope !== undefined && Stack.of(location.bucket) === stack) {
+    acknowledgeBucketGrant(role, location.bucket, 'read', pattern);
+    return;
+  }
+  const reason = `Read-only grant on the training-data prefix "${pattern}" of the external bucket ${location.bucket.node.path}; the wildcards are the action family and the object keys`;
+  for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) {
+    acknowledge(role, `AwsSolutions-IAM5[Action::${action}]`, reason);
+  }
+  role.node.addValidation({
+    validate: () => {
+      const resource = flattenCfnReference(stack.resolve(location.bucket.arnForObjects(pattern)));
+      acknowledge(role, `AwsSolutions-IAM5[Resource::${resource}]`, reason);
+      return [];
+    },
+  });
 }

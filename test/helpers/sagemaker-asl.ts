@@ -59,7 +59,8 @@ function resolveValue(resources: Resources, mappings: Record<string, Record<stri
 }
 
 /** The definition of the template's state machine whose logical id starts with `prefix`. */
-export function definitionFrom(template: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>; Mappings?: Record<string, Record<string, Record<string, string>>> }, prefix: string): Definition {
+export function definitionFrom(templateJson: unknown, prefix: string): Definition {
+  const template = templateJson as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>; Mappings?: Record<string, Record<string, Record<string, string>>> };
   const found = Object.entries(template.Resources).filter(([id, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && id.startsWith(prefix));
   if (found.length !== 1) throw new Error(`Expected one state machine with prefix ${prefix}, found ${found.length}`);
   return JSON.parse(resolveValue(template.Resources, template.Mappings ?? {}, found[0][1].Properties!.DefinitionString)) as Definition;
