@@ -337,7 +337,7 @@ export class TrainingWorkflow extends Construct {
         machine.addToRolePolicy(st);
       }
       acknowledge(machine.role, 'AwsSolutions-IAM5[Resource::*]',
-        'Only on Deny statements: the guardrails deny job creation without VPC subnets or network isolation on every resource');
+        'Added by CDK for state machine logging and tracing: the CloudWatch Logs delivery APIs (logs:CreateLogDelivery, DescribeLogGroups, ...) and xray:GetSampling* accept no resource');
       for (const kind of kinds) {
         acknowledge(machine.role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:${kind}/*]`,
           `Job and model names come from the run name at execution time; creation is conditioned on this VPC, network isolation and the stack key`);

@@ -24,7 +24,7 @@ import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { SageMakerExecutionRole } from '../sagemaker/execution-role';
 import { RealtimeEndpoint } from '../sagemaker/hosting';
 import { LockedDownNotebook } from '../sagemaker/notebook';
-import { BATCH_INPUT_PREFIX, SOURCE_DIR_KEY, TrainingDataLocation, TrainingWorkflow } from '../sagemaker/training-workflow';
+import { BATCH_INPUT_PREFIX, SOURCE_DIR_KEY, TrainingDataLocation, TrainingWorkflow, TrainingWorkflowProps } from '../sagemaker/training-workflow';
 import { ArchitectureStack, ArchitectureStackProps } from './architecture';
 
 /**
@@ -52,6 +52,11 @@ export interface SageMakerPlatformStackProps extends ArchitectureStackProps {
   readonly notebook?: boolean;
   /** Real-time endpoint with auto scaling (billed hourly). Needs `modelDataUrl`. @default false */
   readonly endpoint?: boolean;
+  /**
+   * Training settings of the state machine, validated at synth (wait >= runtime, ...).
+   * @default - ml.m5.large, File mode, 3600 s runtime, 7200 s spot wait
+   */
+  readonly training?: Pick<TrainingWorkflowProps, 'instanceType' | 'inputMode' | 'maxRuntimeInSeconds' | 'maxWaitTimeInSeconds'>;
   /** model.tar.gz the endpoint serves (from a training run). @default - none; required with `endpoint` */
   readonly modelDataUrl?: string;
 }
@@ -133,6 +138,7 @@ export class SageMakerPlatformStack extends ArchitectureStack {
     }
 
     this.workflow = new TrainingWorkflow(this, 'Workflow', {
+      ...props.training,
       executionRole: role,
       encryptionKey: key,
       vpc: this.vpc.vpc,

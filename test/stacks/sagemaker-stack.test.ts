@@ -113,6 +113,14 @@ describe('SageMakerPlatformStack', () => {
     });
   });
 
+  it('validates the training settings at synth and passes the input mode (Pipe) to the job', () => {
+    expect(() => build({ profile: SANDBOX, training: { maxRuntimeInSeconds: 7200, maxWaitTimeInSeconds: 3600 } }, false))
+      .toThrow('maxWaitTimeInSeconds must be >= maxRuntimeInSeconds (got 3600 < 7200)');
+    const t = Template.fromStack(build({ profile: SANDBOX, training: { inputMode: 'Pipe' } }, false).stack);
+    const train = definitionFrom(t.toJSON(), 'WorkflowTrainingStateMachine').States.Train as unknown as { Parameters: { AlgorithmSpecification: { TrainingInputMode: string } } };
+    expect(train.Parameters.AlgorithmSpecification.TrainingInputMode).toBe('Pipe');
+  });
+
   it('refuses an endpoint without a model artifact, naming what to pass', () => {
     expect(() => build({ profile: SANDBOX, endpoint: true }, false)).toThrow(/sagemaker\.endpoint=true needs -c sagemaker\.modelDataUrl=s3:\/\//);
     expect(() => build({ profile: SANDBOX, endpoint: true, modelDataUrl: 'models/model.tar.gz' }, false)).toThrow(/modelDataUrl must be the s3:\/\/ URI of a model.tar.gz from a training run \(got "models\/model.tar.gz"\)/);
