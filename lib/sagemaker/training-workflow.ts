@@ -118,7 +118,7 @@ export class TrainingWorkflow extends Construct {
       ResultPath: '$.training',
     })
       // Throttling and capacity errors of the API call itself.
-      .addRetry({ errors: ['SageMaker.AmazonSageMakerException'], interval: Duration.seconds(30), maxAttempts: 3, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL, maxDelay: Duration.minutes(5) })
+      .addRetry(apiRetry(30, 5))
       // A job that failed or ran out of spot wait: one more job (new name, RetryCount in it) that
       // resumes from this run's checkpoints instead of starting over.
       .addRetry({ errors: ['States.TaskFailed'], interval: Duration.minutes(1), maxAttempts: 1, jitterStrategy: sfn.JitterType.FULL })
@@ -128,7 +128,7 @@ export class TrainingWorkflow extends Construct {
       ResultSelector: { 'ModelArn.$': '$.ModelArn' },
       ResultPath: '$.model',
     })
-      .addRetry({ errors: ['SageMaker.AmazonSageMakerException'], interval: Duration.seconds(10), maxAttempts: 3, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL, maxDelay: Duration.minutes(2) })
+      .addRetry(apiRetry(10, 2))
       .addCatch(failed, catchAll);
 
     const transform = task(this, 'BatchTransform', 'sagemaker:createTransformJob.sync', {
@@ -147,7 +147,7 @@ export class TrainingWorkflow extends Construct {
       },
       TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeKmsKeyId: props.encryptionKey.keyArn },
     }, { ResultSelector: { 'TransformJobName.$': '$.TransformJobName', 'S3OutputPath.$': '$.TransformOutput.S3OutputPath' }, ResultPath: '$.transform' })
-      .addRetry({ errors: ['SageMaker.AmazonSageMakerException'], interval: Duration.seconds(30), maxAttempts: 3, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL, maxDelay: Duration.minutes(5) })
+      .addRetry(apiRetry(30, 5))
       .addCatch(failed, catchAll);
 
     let endpointBranch: sfn.IChainable;
@@ -159,7 +159,7 @@ export class TrainingWorkflow extends Construct {
         ProductionVariants: [{ VariantName: VARIANT_NAME, ModelName: sfn.JsonPath.format('{}-model', runName), InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
         DataCaptureConfig: dataCapture(props),
       }, { ResultPath: sfn.JsonPath.DISCARD })
-        .addRetry({ errors: ['SageMaker.AmazonSageMakerException'], interval: Duration.seconds(10), maxAttempts: 3, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL, maxDelay: Duration.minutes(2) })
+        .addRetry(apiRetry(10, 2))
         .addCatch(failed, catchAll);
       // Same variant name and instance type as the CloudFormation endpoint, so its auto scaling
       // target stays valid across the update.
@@ -167,7 +167,7 @@ export class TrainingWorkflow extends Construct {
         EndpointName: props.endpoint.name,
         EndpointConfigName: configName,
       }, { ResultPath: '$.endpoint' })
-        .addRetry({ errors: ['SageMaker.AmazonSageMakerException'], interval: Duration.seconds(30), maxAttempts: 3, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL, maxDelay: Duration.minutes(5) })
+        .addRetry(apiRetry(30, 5))
         .addCatch(failed, catchAll);
       endpointBranch = createConfig.next(update).next(new sfn.Succeed(this, 'EndpointUpdating'));
     } else {
@@ -187,13 +187,7 @@ export class TrainingWorkflow extends Construct {
         .otherwise(transform.next(new sfn.Succeed(this, 'BatchDone')))))
       .otherwise(badInput);
 
-    return new sfn.StateMachine(this, 'TrainingStateMachine', {
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      tracingEnabled: true,
-      logs: { destination: this.logGroup('TrainingLogs', props), level: sfn.LogLevel.ALL, includeExecutionData: true },
-      timeout: Duration.hours(12),
-    });
+    return this.stateMachine('TrainingStateMachine', 'TrainingLogs', definition, Duration.hours(12), props);
   }
 
   private buildTuningStateMachine(props: TrainingWorkflowProps, runName: string): sfn.StateMachine {
@@ -234,27 +228,29 @@ export class TrainingWorkflow extends Construct {
       },
       ResultPath: '$.tuning',
     })
-      .addRetry({ errors: ['SageMaker.AmazonSageMakerException'], interval: Duration.seconds(30), maxAttempts: 3, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL, maxDelay: Duration.minutes(5) })
+      .addRetry(apiRetry(30, 5))
       .addCatch(new sfn.Fail(this, 'TuningFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' }), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
     const definitionChain = new sfn.Choice(this, 'ValidTuningInput?')
       .when(sfn.Condition.and(sfn.Condition.isPresent('$.runName'), sfn.Condition.isString('$.runName')), tune.next(new sfn.Succeed(this, 'TuningDone')))
       .otherwise(new sfn.Fail(this, 'BadTuningInput', { error: 'BadInput', cause: 'Input must be {"runName": "<1-32 letters, digits, hyphens>"}' }));
 
-    return new sfn.StateMachine(this, 'TuningStateMachine', {
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(definitionChain),
-      tracingEnabled: true,
-      logs: { destination: this.logGroup('TuningLogs', props), level: sfn.LogLevel.ALL, includeExecutionData: true },
-      timeout: Duration.hours(24),
-    });
+    return this.stateMachine('TuningStateMachine', 'TuningLogs', definitionChain, Duration.hours(24), props);
   }
 
-  private logGroup(id: string, props: TrainingWorkflowProps): logs.ILogGroup {
-    return new SecureLogGroup(this, id, {
+  /** A Standard state machine with X-Ray and every event logged to its own encrypted log group. */
+  private stateMachine(id: string, logsId: string, definition: sfn.IChainable, timeout: Duration, props: TrainingWorkflowProps): sfn.StateMachine {
+    const destination = new SecureLogGroup(this, logsId, {
       encryptionKey: props.encryptionKey,
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
+    });
+    return new sfn.StateMachine(this, id, {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      tracingEnabled: true,
+      logs: { destination, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      timeout,
     });
   }
 
@@ -346,6 +342,18 @@ export class TrainingWorkflow extends Construct {
         'The policy is attached to this one state machine role and scoped to SageMaker resources, the .sync rules and one PassRole');
     }
   }
+}
+
+/** Retry of SageMaker API errors (throttling, capacity) with backoff and full jitter. */
+function apiRetry(intervalSeconds: number, maxDelayMinutes: number): sfn.RetryProps {
+  return {
+    errors: ['SageMaker.AmazonSageMakerException'],
+    interval: Duration.seconds(intervalSeconds),
+    maxAttempts: 3,
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+    maxDelay: Duration.minutes(maxDelayMinutes),
+  };
 }
 
 /** A Task state in Amazon States Language with the given optimized-integration resource. */
