@@ -292,7 +292,9 @@ export class DataLakeStack extends ArchitectureStack {
         RoleARN: firehoseRole.roleArn,
         VersionId: 'LATEST',
       },
-      InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: {} } },
+      // CaseInsensitive is the default, written out: an empty OpenXJsonSerDe object is dropped from
+      // the template, and the conversion then lacks its (required) input format.
+      InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: { CaseInsensitive: true } } },
       OutputFormatConfiguration: { Serializer: { ParquetSerDe: { Compression: 'SNAPPY' } } },
     });
     firehoseRole.addToPrincipalPolicy(new iam.PolicyStatement({
