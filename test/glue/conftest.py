@@ -17,6 +17,7 @@ def spark():
         SparkSession.builder.master("local[2]")
         .appName("datalake-tests")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "2")
         .config("spark.driver.memory", "1g")
