@@ -279,16 +279,18 @@ def write_text(spark: SparkSession, path: str, text: str) -> None:
         stream.close()
 
 
-def read_json_lines(spark: SparkSession, path: str) -> Optional[DataFrame]:
-    """Every line of every object under `path`, or None when there is none (an empty landing
-    prefix is normal, and Spark would fail on a path that does not exist)."""
+def has_files(spark: SparkSession, path: str) -> bool:
+    """Whether any object exists under `path` (Spark fails on a path that does not exist, and an
+    empty raw or landing prefix is normal before the first delivery)."""
     jvm = spark.sparkContext._jvm
     root = jvm.org.apache.hadoop.fs.Path(path)
     fs = root.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    if not fs.exists(root):
-        return None
-    files = fs.listFiles(root, True)
-    if not files.hasNext():
+    return bool(fs.exists(root) and fs.listFiles(root, True).hasNext())
+
+
+def read_json_lines(spark: SparkSession, path: str) -> Optional[DataFrame]:
+    """Every line of every object under `path`, or None when there is none."""
+    if not has_files(spark, path):
         return None
     return spark.read.option("recursiveFileLookup", "true").text(path)
 

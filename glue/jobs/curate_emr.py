@@ -10,7 +10,7 @@ import datetime
 from pyspark.sql import SparkSession
 
 from curate.schema import load_schema
-from curate.transform import Options, read_json_lines, run
+from curate.transform import Options, has_files, read_json_lines, run
 
 
 def main() -> None:
@@ -23,8 +23,7 @@ def main() -> None:
     args = parser.parse_args()
 
     spark = SparkSession.builder.appName("curate-events").getOrCreate()
-    raw = spark.read.option("recursiveFileLookup", "true").parquet(args.raw_path)
-    events = None if raw.rdd.isEmpty() else raw
+    events = spark.read.option("recursiveFileLookup", "true").parquet(args.raw_path) if has_files(spark, args.raw_path) else None
     lines = read_json_lines(spark, args.landing_path)
     if events is None and lines is None:
         print("No events and no landing files: nothing to curate")

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -192,6 +194,16 @@ describe('Glue ETL job', () => {
         S3Encryptions: [{ S3EncryptionMode: 'SSE-KMS', KmsKeyArn: keyArn }],
       },
     });
+  });
+
+  it('passes every argument the Glue entry point asks for (besides the two Glue supplies)', () => {
+    const script = fs.readFileSync(path.join(__dirname, '../../glue/jobs/curate_job.py'), 'utf8');
+    const list = /getResolvedOptions\(sys\.argv, \[([^\]]+)\]\)/.exec(script)![1];
+    const wanted = [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1]).filter((n) => n !== 'JOB_NAME' && n !== 'JOB_RUN_ID');
+    const job = Object.values(sandbox.template.findResources('AWS::Glue::Job'))[0];
+    const passed = Object.keys(job.Properties.DefaultArguments);
+    expect(wanted.length).toBeGreaterThan(0);
+    expect(passed).toEqual(expect.arrayContaining(wanted.map((n) => `--${n}`)));
   });
 
   it('uploads the scripts as plain assets: no deployment Lambda beyond the bucket auto-delete', () => {
