@@ -11,9 +11,11 @@ from curate.schema import parse_schema
 from curate.transform import (
     Options,
     add_time_features,
+    apply,
     assign_splits,
     curate,
     deduplicate,
+    fit,
     parse_json_lines,
     read_json_lines,
     run,
@@ -146,23 +148,18 @@ def test_splits_are_seeded_disjoint_and_cover_every_row(spark, schema):
     assert share["test"] == pytest.approx(0.15, abs=0.04)
 
 
-def test_mostly_missing_rows_and_columns_unseen_categories_and_mean_imputation(spark, schema):
+def test_mostly_missing_rows_and_columns_and_mean_imputation_from_the_training_split(spark, schema):
     events = clean_events(400)
     events.append(base_event(event_id="sparse", device=None, channel=None, country=None,
                              page_views=None, session_seconds=None, cart_value=None))
-    # Categories no training row has: they must encode, not crash or vanish.
-    events.append(base_event(event_id="unseen", device="smartwatch", country="ZZ", cart_value=None))
+    events.append(base_event(event_id="gap", cart_value=None))
     result = curate(parsed(spark, schema, events), schema, Options(seed=3))
-    counts = result.counts
-    assert counts["rejected"] == {"mostly_missing": 1}
+    assert result.counts["rejected"] == {"mostly_missing": 1}
     assert "discount_pct" in result.fitted.dropped_columns
     assert "discount_pct" not in result.columns
     rows = {r.event_id: r for r in result.dataset.collect()}
-    unseen = rows["unseen"]
-    assert unseen.device_other == 1 and unseen.device_mobile == 0
-    if "ZZ" not in result.fitted.vocabularies["country"]:
-        assert unseen.country_index == len(result.fitted.vocabularies["country"])
-    assert unseen.cart_value == pytest.approx(result.fitted.means["cart_value"])
+    assert "sparse" not in rows
+    assert rows["gap"].cart_value == pytest.approx(result.fitted.means["cart_value"])
     train_mean = (
         result.dataset.where(F.col("split") == "train")
         .join(parsed(spark, schema, events).select("event_id", F.col("cart_value").alias("orig")), "event_id")
@@ -172,6 +169,21 @@ def test_mostly_missing_rows_and_columns_unseen_categories_and_mean_imputation(s
     )
     assert result.fitted.means["cart_value"] == pytest.approx(train_mean)
     assert all(v is not None for r in rows.values() for v in r)
+
+
+def test_categories_unseen_in_training_are_encoded_not_lost(spark, schema):
+    train = add_time_features(parsed(spark, schema, clean_events(200)), schema).withColumn("split", F.lit("train"))
+    fitted = fit(train, schema, Options())
+    unseen = base_event(event_id="unseen", device="smartwatch", channel=None, country="ZZ")
+    later = add_time_features(parsed(spark, schema, [unseen]), schema).withColumn("split", F.lit("test"))
+    [row] = apply(later, fitted, schema).collect()
+    assert "ZZ" not in fitted.vocabularies["country"]
+    assert row.country_index == len(fitted.vocabularies["country"])  # the reserved "unseen" index
+    assert (row.device_other, row.device_mobile, row.device_desktop, row.device_tablet) == (1, 0, 0, 0)
+    assert row.channel_other == 1
+    # Frequency order: the most common training value gets index 0.
+    most_common = train.groupBy("country").count().orderBy(F.desc("count"), "country").first()["country"]
+    assert fitted.vocabularies["country"][most_common] == 0
 
 
 # ---------------------------------------------------------------- end to end
