@@ -2,6 +2,7 @@ import { App, Environment } from 'aws-cdk-lib';
 import { optIn } from './config/opt-in';
 import { DeploymentProfile } from './config/profile';
 import { ArchitectureStack } from './stacks/architecture';
+import { DataLakeStack } from './stacks/datalake-stack';
 import { PlaceholderStack } from './stacks/placeholder-stack';
 
 export interface ArchitecturesProps {
@@ -18,5 +19,8 @@ export function appOptIn(app: App, name: string, defaultValue = false): boolean 
 /** Every architecture stack of the project, in the order the README lists them. */
 export function addArchitectures(app: App, props: ArchitecturesProps): ArchitectureStack[] {
   const common = { profile: props.profile, env: props.env };
-  return [new PlaceholderStack(app, 'Placeholder', common)];
+  return [
+    new PlaceholderStack(app, 'Placeholder', common),
+    new DataLakeStack(app, 'DataLake', { ...common, onDemandStream: appOptIn(app, 'datalake.onDemandStream') }),
+  ];
 }
