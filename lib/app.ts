@@ -3,7 +3,6 @@ import { optIn } from './config/opt-in';
 import { DeploymentProfile } from './config/profile';
 import { ArchitectureStack } from './stacks/architecture';
 import { DataLakeStack } from './stacks/datalake-stack';
-import { PlaceholderStack } from './stacks/placeholder-stack';
 
 export interface ArchitecturesProps {
   readonly profile: DeploymentProfile;
@@ -20,7 +19,6 @@ export function appOptIn(app: App, name: string, defaultValue = false): boolean 
 export function addArchitectures(app: App, props: ArchitecturesProps): ArchitectureStack[] {
   const common = { profile: props.profile, env: props.env };
   return [
-    new PlaceholderStack(app, 'Placeholder', common),
     new DataLakeStack(app, 'DataLake', { ...common, onDemandStream: appOptIn(app, 'datalake.onDemandStream') }),
   ];
 }
