@@ -41,14 +41,14 @@ export function rejectionReason(key: string, sizeBytes: number): string | undefi
   if (mediaFormatOf(key) === undefined) {
     const name = key.slice(key.lastIndexOf('/') + 1);
     const dot = name.lastIndexOf('.');
-    const ext = dot > 0 ? `".${name.slice(dot + 1)}"` : 'no extension';
-    return `Unsupported media format (${ext}) for ${JSON.stringify(key)}: Transcribe accepts ${Object.keys(MEDIA_FORMATS).join(', ')}`;
+    const ext = dot > 0 ? `.${name.slice(dot + 1)}` : 'no extension';
+    return `Unsupported media format (${ext}) for ${key}: Transcribe accepts ${Object.keys(MEDIA_FORMATS).join(', ')}`;
   }
   if (sizeBytes === 0) {
-    return `Empty media file ${JSON.stringify(key)} (0 bytes)`;
+    return `Empty media file ${key} (0 bytes)`;
   }
   if (sizeBytes >= MAX_MEDIA_BYTES) {
-    return `Media file ${JSON.stringify(key)} is ${sizeBytes} bytes: Transcribe accepts files under 2 GB (${MAX_MEDIA_BYTES} bytes)`;
+    return `Media file ${key} is ${sizeBytes} bytes: Transcribe accepts files under 2 GB (${MAX_MEDIA_BYTES} bytes)`;
   }
   return undefined;
 }

@@ -44,7 +44,7 @@ export function makeHandler(s3: S3Client) {
       }
     }
     if (!found) {
-      throw new MediaNotFoundError(`No object s3://${bucket}/${eventKey} (tried ${keyCandidates(eventKey).map((k) => JSON.stringify(k)).join(', ')})`);
+      throw new MediaNotFoundError(`No object s3://${bucket}/${eventKey} (tried the key as received and URL-decoded: ${keyCandidates(eventKey).join(' | ')})`);
     }
     const { key, size } = found;
     const reason = rejectionReason(key, size);

@@ -226,9 +226,10 @@ export class SpeechChainStack extends ArchitectureStack {
     const rejected = new sfn.Succeed(this, 'MediaRejected', { comment: 'Not a format Transcribe accepts: recorded and notified, nothing to retry' });
 
     // Transcribe: start, then Wait -> Get -> Choice until COMPLETED or FAILED, at most maxPolls times.
+    const startPolling = new sfn.Pass(this, 'StartPolling', { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.poll' });
     // A custom state, not CallAwsService: that one would add an unconditioned
     // transcribe:StartTranscriptionJob on "*"; the scoped statement is added to the role below.
-    const startTranscription = withPolicy(new sfn.CustomState(this, 'StartTranscription', {
+    const startTranscriptionState = new sfn.CustomState(this, 'StartTranscription', {
       stateJson: {
         Type: 'Task',
         Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:transcribe:startTranscriptionJob`,
@@ -243,12 +244,13 @@ export class SpeechChainStack extends ArchitectureStack {
         },
         ResultPath: null,
       },
-    }), { errors: TRANSCRIBE_TRANSIENT_ERRORS },
-    // The concurrent-job quota: back off for minutes, not seconds.
-    { errors: ['Transcribe.LimitExceededException'], interval: Duration.seconds(15), maxAttempts: 8, maxDelay: Duration.minutes(5) });
-    const startPolling = new sfn.Pass(this, 'StartPolling', { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.poll' });
-    // A retried start whose first attempt went through finds its own job: poll it instead of failing.
-    startTranscription.addCatch(startPolling, { errors: ['Transcribe.ConflictException'], resultPath: '$.startConflict' });
+    });
+    // A retried start whose first attempt went through finds its own job (job names are unique
+    // per execution): poll it instead of failing. Before the States.ALL catch, which must be last.
+    startTranscriptionState.addCatch(startPolling, { errors: ['Transcribe.ConflictException'], resultPath: '$.startConflict' });
+    const startTranscription = withPolicy(startTranscriptionState, { errors: TRANSCRIBE_TRANSIENT_ERRORS },
+      // The concurrent-job quota: back off for minutes, not seconds.
+      { errors: ['Transcribe.LimitExceededException'], interval: Duration.seconds(15), maxAttempts: 8, maxDelay: Duration.minutes(5) });
 
     const wait = new sfn.Wait(this, 'WaitForTranscription', { time: sfn.WaitTime.duration(pollInterval) });
     const getTranscription = withPolicy(new tasks.CallAwsService(this, 'GetTranscriptionTask', {
