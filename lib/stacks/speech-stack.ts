@@ -478,8 +478,11 @@ function validate(p: { mediaPrefix: string; pollInterval: Duration; maxPolls: nu
   if (p.mediaPrefix.length === 0) {
     throw new Error('mediaPrefix must not be empty (got ""): every object of the bucket would start the chain, results included');
   }
-  if (!p.pollInterval.isUnresolved() && p.pollInterval.toSeconds() < 1) {
-    throw new Error(`pollInterval must be at least 1 second (got ${p.pollInterval.toSeconds()} s)`);
+  if (!p.pollInterval.isUnresolved()) {
+    const ms = p.pollInterval.toMilliseconds();
+    if (ms < 1000 || ms % 1000 !== 0) {
+      throw new Error(`pollInterval must be a whole number of seconds, at least 1 (got ${ms} ms)`);
+    }
   }
   if (!Token.isUnresolved(p.maxPolls) && (!Number.isInteger(p.maxPolls) || p.maxPolls < 1)) {
     throw new Error(`maxPolls must be a positive integer (got ${p.maxPolls})`);
