@@ -11,7 +11,7 @@
  * Translate and Comprehend, aggregation. See docs/speech.md.
  */
 import * as path from 'node:path';
-import { Aws, Duration, Fn, Token } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -421,6 +421,13 @@ export class SpeechChainStack extends ArchitectureStack {
         maxEventAge: Duration.hours(24),
       })],
     });
+
+    // What scripts/speech-transcribe.ts and the docs' "Try it" read.
+    new CfnOutput(this, 'MediaBucketName', { value: media.bucketName, description: `Upload audio under ${mediaPrefix}` });
+    new CfnOutput(this, 'ResultsBucketName', { value: results.bucketName, description: 'transcripts/, translations/, results/, rejections/, failures/' });
+    new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'NotificationsTopicArn', { value: this.notifications.topicArn, description: 'Subscribe here; filter on the outcome attribute' });
+    new CfnOutput(this, 'TriggerDeadLetterQueueUrl', { value: ruleDeadLetters.queueUrl, description: 'Uploads whose execution could not be started' });
   }
 
   /** Record the error next to the results, notify, then fail the execution with the original error. */

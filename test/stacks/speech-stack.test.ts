@@ -136,6 +136,12 @@ describe('SpeechChainStack', () => {
     });
   });
 
+  it('outputs what the CLI needs, without exports', () => {
+    for (const name of ['MediaBucketName', 'ResultsBucketName', 'StateMachineArn', 'NotificationsTopicArn', 'TriggerDeadLetterQueueUrl']) {
+      template.hasOutput(name, { Value: Match.anyValue(), Export: Match.absent() });
+    }
+  });
+
   it('state graph (snapshot)', () => {
     const definition = definitionFrom(template);
     const graph = Object.fromEntries(Object.entries(definition.States).map(([name, s]) => [

@@ -200,7 +200,7 @@ describe('speech chain state machine definition', () => {
   it('has an overall timeout and a bounded poll loop', () => {
     expect(definition.TimeoutSeconds).toBe(6 * 3600);
     expect(definition.States.WaitForTranscription).toMatchObject({ Type: 'Wait', Seconds: 30 });
-    const choices = (definition.States.TranscriptionStatus as { Choices: Array<Record<string, unknown>> }).Choices;
+    const choices = (definition.States.TranscriptionStatus as unknown as { Choices: Array<Record<string, unknown>> }).Choices;
     expect(choices).toEqual(expect.arrayContaining([expect.objectContaining({ Variable: '$.poll.count', NumericGreaterThanEquals: 480 })]));
   });
 
