@@ -75,34 +75,29 @@ export function overallSentiment(segments: readonly SegmentSentiment[]): Overall
 
 const normalise = (text: string) => text.normalize('NFKC').trim().replace(/\s+/g, ' ');
 
-export function aggregateEntities(mentions: readonly EntityMention[]): AggregatedEntity[] {
-  const byKey = new Map<string, AggregatedEntity>();
+/** Group mentions by key: count them, keep the first spelling and the best score. */
+function aggregate<M extends { text: string; score: number }, A extends { text: string; count: number; score: number }>(
+  mentions: readonly M[],
+  keyOf: (m: M, text: string) => string,
+  make: (m: M, text: string) => A,
+): A[] {
+  const byKey = new Map<string, A>();
   for (const m of mentions) {
     const text = normalise(m.text);
     if (text.length === 0) {
       continue;
     }
-    const key = `${m.type}\u0000${text.toLowerCase()}`;
+    const key = keyOf(m, text.toLowerCase());
     const seen = byKey.get(key);
-    byKey.set(key, seen
-      ? { ...seen, count: seen.count + 1, score: Math.max(seen.score, round(m.score)) }
-      : { text, type: m.type, count: 1, score: round(m.score) });
+    byKey.set(key, seen ? { ...seen, count: seen.count + 1, score: Math.max(seen.score, round(m.score)) } : make(m, text));
   }
   return [...byKey.values()].sort((a, b) => b.count - a.count || b.score - a.score || a.text.localeCompare(b.text));
 }
 
+export function aggregateEntities(mentions: readonly EntityMention[]): AggregatedEntity[] {
+  return aggregate(mentions, (m, lower) => `${m.type}\u0000${lower}`, (m, text) => ({ text, type: m.type, count: 1, score: round(m.score) }));
+}
+
 export function aggregatePhrases(mentions: readonly PhraseMention[]): AggregatedPhrase[] {
-  const byKey = new Map<string, AggregatedPhrase>();
-  for (const m of mentions) {
-    const text = normalise(m.text);
-    if (text.length === 0) {
-      continue;
-    }
-    const key = text.toLowerCase();
-    const seen = byKey.get(key);
-    byKey.set(key, seen
-      ? { ...seen, count: seen.count + 1, score: Math.max(seen.score, round(m.score)) }
-      : { text, count: 1, score: round(m.score) });
-  }
-  return [...byKey.values()].sort((a, b) => b.count - a.count || b.score - a.score || a.text.localeCompare(b.text));
+  return aggregate(mentions, (_m, lower) => lower, (m, text) => ({ text, count: 1, score: round(m.score) }));
 }

@@ -70,6 +70,19 @@ interface RetryPolicy {
   readonly maxDelay?: Duration;
 }
 
+function addRetries(task: Retryable, ...policies: RetryPolicy[]): void {
+  for (const p of policies) {
+    task.addRetry({
+      errors: p.errors,
+      interval: p.interval ?? Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: p.maxAttempts ?? 5,
+      maxDelay: p.maxDelay ?? Duration.seconds(30),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+  }
+}
+
 const LAMBDA_SERVICE_ERRORS = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
@@ -174,33 +187,27 @@ export class SpeechChainStack extends ArchitectureStack {
     // ---- The state machine -------------------------------------------------------------------
     const failure = this.failurePath(results);
     const withPolicy = <T extends Retryable>(task: T, ...policies: RetryPolicy[]): T => {
-      for (const p of policies) {
-        task.addRetry({
-          errors: p.errors,
-          interval: p.interval ?? Duration.seconds(2),
-          backoffRate: 2,
-          maxAttempts: p.maxAttempts ?? 5,
-          maxDelay: p.maxDelay ?? Duration.seconds(30),
-          jitterStrategy: sfn.JitterType.FULL,
-        });
-      }
+      addRetries(task, ...policies);
       task.addCatch(failure, { errors: ['States.ALL'], resultPath: '$.error' });
       return task;
     };
-    const lambdaRetry = (extra: string[] = []): RetryPolicy => ({ errors: [...LAMBDA_SERVICE_ERRORS, ...extra] });
+    // A handler state: its payload, the fields of its answer kept in the state, and where.
+    const invoke = (stateName: string, fn: NodeFunction, payload: Record<string, unknown>, resultSelector: Record<string, string>, resultPath: string) =>
+      withPolicy(new tasks.LambdaInvoke(this, `${stateName}Task`, {
+        stateName,
+        lambdaFunction: fn.function,
+        payload: sfn.TaskInput.fromObject(payload),
+        // CDK's default retry has no jitter and no max delay; ours below has both.
+        retryOnServiceExceptions: false,
+        resultSelector,
+        resultPath,
+      }), { errors: [...LAMBDA_SERVICE_ERRORS, ...HANDLER_TRANSIENT_ERRORS] });
 
-    const prepareMedia = withPolicy(new tasks.LambdaInvoke(this, 'PrepareMediaTask', {
-      stateName: 'PrepareMedia',
-      lambdaFunction: prepare.function,
-      payload: sfn.TaskInput.fromObject({
-        bucket: sfn.JsonPath.stringAt('$.detail.bucket.name'),
-        key: sfn.JsonPath.stringAt('$.detail.object.key'),
-        executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
-      }),
-      retryOnServiceExceptions: false,
-      resultSelector: { 'value.$': '$.Payload' },
-      resultPath: '$.prepared',
-    }), lambdaRetry(HANDLER_TRANSIENT_ERRORS));
+    const prepareMedia = invoke('PrepareMedia', prepare, {
+      bucket: sfn.JsonPath.stringAt('$.detail.bucket.name'),
+      key: sfn.JsonPath.stringAt('$.detail.object.key'),
+      executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+    }, { 'value.$': '$.Payload' }, '$.prepared');
 
     // Rejected media: write the reason where the user looks for results, notify, end.
     const recordRejection = withPolicy(new tasks.CallAwsService(this, 'RecordRejectionTask', {
@@ -284,35 +291,21 @@ export class SpeechChainStack extends ArchitectureStack {
       result: sfn.Result.fromObject({ translated: false }),
       resultPath: '$.translation',
     });
-    const translateTranscript = withPolicy(new tasks.LambdaInvoke(this, 'TranslateTranscriptTask', {
-      stateName: 'TranslateTranscript',
-      lambdaFunction: translate.function,
-      payload: sfn.TaskInput.fromObject({
-        media: sfn.JsonPath.objectAt('$.prepared.value'),
-        job: sfn.JsonPath.objectAt('$.transcription.job'),
-      }),
-      retryOnServiceExceptions: false,
-      resultSelector: {
-        'translated.$': '$.Payload.translated',
-        'key.$': '$.Payload.key',
-        'sourceLanguageCode.$': '$.Payload.sourceLanguageCode',
-        'targetLanguageCode.$': '$.Payload.targetLanguageCode',
-      },
-      resultPath: '$.translation',
-    }), lambdaRetry(HANDLER_TRANSIENT_ERRORS));
-    const analyseTranscript = withPolicy(new tasks.LambdaInvoke(this, 'AnalyseTranscriptTask', {
-      stateName: 'AnalyseTranscript',
-      lambdaFunction: analyse.function,
-      payload: sfn.TaskInput.fromObject({
-        media: sfn.JsonPath.objectAt('$.prepared.value'),
-        job: sfn.JsonPath.objectAt('$.transcription.job'),
-        translation: sfn.JsonPath.objectAt('$.translation'),
-        execution: { id: sfn.JsonPath.stringAt('$$.Execution.Id'), startTime: sfn.JsonPath.stringAt('$$.Execution.StartTime') },
-      }),
-      retryOnServiceExceptions: false,
-      resultSelector: { 'summary.$': '$.Payload' },
-      resultPath: '$.analysis',
-    }), lambdaRetry(HANDLER_TRANSIENT_ERRORS));
+    const translateTranscript = invoke('TranslateTranscript', translate, {
+      media: sfn.JsonPath.objectAt('$.prepared.value'),
+      job: sfn.JsonPath.objectAt('$.transcription.job'),
+    }, {
+      'translated.$': '$.Payload.translated',
+      'key.$': '$.Payload.key',
+      'sourceLanguageCode.$': '$.Payload.sourceLanguageCode',
+      'targetLanguageCode.$': '$.Payload.targetLanguageCode',
+    }, '$.translation');
+    const analyseTranscript = invoke('AnalyseTranscript', analyse, {
+      media: sfn.JsonPath.objectAt('$.prepared.value'),
+      job: sfn.JsonPath.objectAt('$.transcription.job'),
+      translation: sfn.JsonPath.objectAt('$.translation'),
+      execution: { id: sfn.JsonPath.stringAt('$$.Execution.Id'), startTime: sfn.JsonPath.stringAt('$$.Execution.StartTime') },
+    }, { 'summary.$': '$.Payload' }, '$.analysis');
     const notifyCompletion = withPolicy(this.publish('NotifyCompletion', 'COMPLETED', '$.analysis.summary'), { errors: SNS_TRANSIENT_ERRORS });
     const succeeded = new sfn.Succeed(this, 'Analysed');
 
@@ -435,7 +428,7 @@ export class SpeechChainStack extends ArchitectureStack {
     const failed = new sfn.Fail(this, 'Failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
     // The whole state: event, prepared media, last job status and the error (pointers only, a few KB).
     const notify = this.publish('NotifyFailure', 'FAILED', '$');
-    notify.addRetry({ errors: SNS_TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 5, maxDelay: Duration.seconds(30), jitterStrategy: sfn.JitterType.FULL });
+    addRetries(notify, { errors: SNS_TRANSIENT_ERRORS });
     // Nothing left to notify through: end with the original error.
     notify.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.notifyError' });
     const record = new tasks.CallAwsService(this, 'RecordFailureTask', {
@@ -457,7 +450,7 @@ export class SpeechChainStack extends ArchitectureStack {
       },
       resultPath: sfn.JsonPath.DISCARD,
     });
-    record.addRetry({ errors: S3_TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 5, maxDelay: Duration.seconds(30), jitterStrategy: sfn.JitterType.FULL });
+    addRetries(record, { errors: S3_TRANSIENT_ERRORS });
     // A record that cannot be written must not hide the failure: still notify.
     record.addCatch(notify, { errors: ['States.ALL'], resultPath: '$.recordError' });
     return record.next(notify).next(failed);
