@@ -178,12 +178,18 @@ function throwOnItemErrors(api: string, errors: BatchItemError[] | undefined, of
   }
 }
 
-function secondsBetween(from: string | undefined, to: string | undefined): number | null {
-  if (!from || !to) {
+/** Seconds between two timestamps as ISO strings or epoch numbers; null when either is missing. */
+function secondsBetween(from: string | number | undefined, to: string | number | undefined): number | null {
+  if (from === undefined || to === undefined || from === '' || to === '') {
     return null;
   }
-  const ms = Date.parse(to) - Date.parse(from);
+  const ms = toMillis(to) - toMillis(from);
   return Number.isFinite(ms) ? Math.round(ms / 100) / 10 : null;
+}
+
+function toMillis(t: string | number): number {
+  // Epoch seconds (below 1e11) or milliseconds, or an ISO 8601 string.
+  return typeof t === 'number' ? (t < 1e11 ? t * 1000 : t) : Date.parse(t);
 }
 
 export const handler = makeHandler(

@@ -34,9 +34,10 @@ export interface TranscriptionJobSummary {
   readonly TranscriptionJobName?: string;
   readonly LanguageCode?: string;
   readonly IdentifiedLanguageScore?: number;
-  readonly CreationTime?: string;
-  readonly StartTime?: string;
-  readonly CompletionTime?: string;
+  /** ISO 8601 as Step Functions serialises SDK timestamps (epoch numbers are accepted too). */
+  readonly CreationTime?: string | number;
+  readonly StartTime?: string | number;
+  readonly CompletionTime?: string | number;
 }
 
 /** The media record PrepareMedia returns and the state machine carries. */

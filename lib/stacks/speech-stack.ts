@@ -214,6 +214,7 @@ export class SpeechChainStack extends ArchitectureStack {
       stateName: 'RecordRejection',
       service: 's3',
       action: 'putObject',
+      iamAction: 's3:PutObject',
       iamResources: [results.arnForObjects('rejections/*')],
       parameters: {
         Bucket: results.bucketName,
@@ -435,6 +436,7 @@ export class SpeechChainStack extends ArchitectureStack {
       stateName: 'RecordFailure',
       service: 's3',
       action: 'putObject',
+      iamAction: 's3:PutObject',
       iamResources: [results.arnForObjects('failures/*')],
       parameters: {
         Bucket: results.bucketName,
@@ -462,6 +464,7 @@ export class SpeechChainStack extends ArchitectureStack {
       stateName,
       service: 'sns',
       action: 'publish',
+      iamAction: 'sns:Publish',
       iamResources: [this.notifications.topicArn],
       parameters: {
         TopicArn: this.notifications.topicArn,

@@ -202,6 +202,15 @@ describe('AnalyseTranscript', () => {
     expect(result.segments.maxBytes).toBeLessThanOrEqual(5000);
   });
 
+  it('computes timings from epoch-second timestamps too', async () => {
+    s3.on(GetObjectCommand).resolves({ Body: body(transcribeOutput('Short.')) });
+    s3.on(PutObjectCommand).resolves({});
+    comprehendAnswers();
+    await handler(event({ job: { LanguageCode: 'en-US', StartTime: 1767225606, CompletionTime: 1767225666 } }));
+    const result = JSON.parse(s3.commandCalls(PutObjectCommand)[0].args[0].input.Body as string);
+    expect(result.timings).toMatchObject({ transcriptionSeconds: 60, transcriptionStarted: 1767225606 });
+  });
+
   it('an empty transcript makes no Comprehend call and records no sentiment', async () => {
     s3.on(GetObjectCommand).resolves({ Body: body(fixture('transcribe-output.en.json').replace(/"transcript": "[^"]*"/, '"transcript": ""')) });
     s3.on(PutObjectCommand).resolves({});
