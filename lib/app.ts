@@ -2,7 +2,8 @@ import { App, Environment } from 'aws-cdk-lib';
 import { optIn } from './config/opt-in';
 import { DeploymentProfile } from './config/profile';
 import { ArchitectureStack } from './stacks/architecture';
-import { PlaceholderStack } from './stacks/placeholder-stack';
+import { DataLakeStack } from './stacks/datalake-stack';
+import { SpeechChainStack } from './stacks/speech-stack';
 import { SageMakerPlatformStack } from './stacks/sagemaker-stack';
 
 export interface ArchitecturesProps {
@@ -20,7 +21,8 @@ export function appOptIn(app: App, name: string, defaultValue = false): boolean 
 export function addArchitectures(app: App, props: ArchitecturesProps): ArchitectureStack[] {
   const common = { profile: props.profile, env: props.env };
   return [
-    new PlaceholderStack(app, 'Placeholder', common),
+    new DataLakeStack(app, 'DataLake', { ...common, onDemandStream: appOptIn(app, 'datalake.onDemandStream') }),
+    new SpeechChainStack(app, 'SpeechChain', common),
     new SageMakerPlatformStack(app, 'SageMakerPlatform', { ...common, notebook: appOptIn(app, 'sagemaker.notebook'), endpoint: appOptIn(app, 'sagemaker.endpoint'), modelDataUrl: app.node.tryGetContext('sagemaker.modelDataUrl') }),
   ];
 }
