@@ -1,7 +1,9 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SageMakerPlatformStack } from '../../lib/stacks/sagemaker-stack';
 import { SANDBOX, testApp } from '../helpers/app';
-import { Definition, definitionFrom, Json, runLocally, taskError, validationErrors } from '../helpers/sagemaker-asl';
+
+type Json = Parameters<typeof runLocally>[1];
+import { Definition, definitionFrom, runLocally, taskError, validateDefinition } from '../helpers/asl';
 
 const MODEL_DATA = 's3://models/training-output/run-1-0/output/model.tar.gz';
 
@@ -9,11 +11,10 @@ function build(endpoint: boolean) {
   const app = testApp({ gates: false });
   const stack = new SageMakerPlatformStack(app, 'SageMakerPlatform', { profile: SANDBOX, endpoint, modelDataUrl: endpoint ? MODEL_DATA : undefined });
   const template = Template.fromStack(stack);
-  const json = template.toJSON();
   return {
     template,
-    training: definitionFrom(json, 'WorkflowTrainingStateMachine'),
-    tuning: definitionFrom(json, 'WorkflowTuningStateMachine'),
+    training: definitionFrom(template, 'WorkflowTrainingStateMachine'),
+    tuning: definitionFrom(template, 'WorkflowTuningStateMachine'),
   };
 }
 
@@ -39,9 +40,9 @@ describe('training state machine', () => {
   });
 
   it('is valid Amazon States Language (asl-validator), with and without the endpoint branch', () => {
-    expect(validationErrors(plain.training)).toEqual([]);
-    expect(validationErrors(withEndpoint.training)).toEqual([]);
-    expect(validationErrors(plain.tuning)).toEqual([]);
+    expect(validateDefinition(plain.training)).toEqual([]);
+    expect(validateDefinition(withEndpoint.training)).toEqual([]);
+    expect(validateDefinition(plain.tuning)).toEqual([]);
   });
 
   it('trains with a custom createTrainingJob.sync state: spot, checkpoints per run, VPC, isolation, KMS', () => {
@@ -55,7 +56,7 @@ describe('training state machine', () => {
       StoppingCondition: { MaxRuntimeInSeconds: 3600, MaxWaitTimeInSeconds: 7200 },
       CheckpointConfig: { 'S3Uri.$': expect.stringMatching(/^States\.Format\('s3:\/\/checkpoints[a-z0-9]+\/runs\/\{\}\/', \$\.runName\)$/), LocalPath: '/opt/ml/checkpoints' },
       VpcConfig: { Subnets: [expect.stringMatching(/isolatedsubnet1/)], SecurityGroupIds: [expect.stringMatching(/workloadsecuritygroup/)] },
-      AlgorithmSpecification: { TrainingImage: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
+      AlgorithmSpecification: { TrainingImage: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
     }));
     expect(JSON.stringify(train.Retry)).toContain('"JitterStrategy":"FULL"');
     expect(train.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'RunFailed' })]);
@@ -66,7 +67,7 @@ describe('training state machine', () => {
   });
 
   it('runs: train, serial pipeline model, batch transform', async () => {
-    const run = await runLocally(plain.training, { runName: 'run-1', deploy: 'batch' }, handlers);
+    const run = await runLocally(plain.training, { runName: 'run-1', deploy: 'batch' }, { handlers });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.path).toEqual(['ValidInput?', 'Train', 'CreateModel', 'Deploy?', 'BatchTransform', 'BatchDone']);
     expect(run.calls.Train[0]).toEqual(expect.objectContaining({
@@ -93,14 +94,14 @@ describe('training state machine', () => {
 
   it('retries a job that failed (e.g. out of spot wait) once, on the same run checkpoints', async () => {
     let attempts = 0;
-    const run = await runLocally(plain.training, { runName: 'run-2', deploy: 'batch' }, {
+    const run = await runLocally(plain.training, { runName: 'run-2', deploy: 'batch' }, { handlers: {
       ...handlers,
       Train: (i) => {
         attempts += 1;
         if (attempts === 1) throw taskError('States.TaskFailed', 'Training job run-2-0: MaxWaitTimeInSeconds exceeded waiting for spot capacity');
         return trained(i);
       },
-    });
+    } });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.calls.Train).toHaveLength(2);
     const uris = run.calls.Train.map((c) => (c as { CheckpointConfig: { S3Uri: string } }).CheckpointConfig.S3Uri);
@@ -109,23 +110,23 @@ describe('training state machine', () => {
 
   it('retries API throttling with backoff, then carries on', async () => {
     let attempts = 0;
-    const run = await runLocally(plain.training, { runName: 'run-3', deploy: 'batch' }, {
+    const run = await runLocally(plain.training, { runName: 'run-3', deploy: 'batch' }, { handlers: {
       ...handlers,
       CreateModel: () => {
         attempts += 1;
         if (attempts < 3) throw taskError('SageMaker.AmazonSageMakerException', 'Rate exceeded');
         return { ModelArn: 'arn' };
       },
-    });
+    } });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.calls.CreateModel).toHaveLength(3);
   });
 
   it('fails with the job error when training fails twice, and builds no model', async () => {
-    const run = await runLocally(plain.training, { runName: 'run-4', deploy: 'batch' }, {
+    const run = await runLocally(plain.training, { runName: 'run-4', deploy: 'batch' }, { handlers: {
       ...handlers,
       Train: () => { throw taskError('States.TaskFailed', 'AlgorithmError: train.py exited with 1'); },
-    });
+    } });
     expect(run).toEqual(expect.objectContaining({ status: 'FAILED', error: 'States.TaskFailed', cause: 'AlgorithmError: train.py exited with 1' }));
     expect(run.calls.Train).toHaveLength(2);
     expect(run.calls.CreateModel).toBeUndefined();
@@ -134,18 +135,18 @@ describe('training state machine', () => {
 
   it('rejects bad input before starting anything', async () => {
     for (const input of [{}, { runName: 'x', deploy: 'realtime' }, { runName: 7, deploy: 'batch' }]) {
-      const run = await runLocally(plain.training, input as Json, handlers);
+      const run = await runLocally(plain.training, input as Json, { handlers });
       expect(run).toEqual(expect.objectContaining({ status: 'FAILED', error: 'BadInput' }));
       expect(run.calls).toEqual({});
     }
   });
 
   it('updates the endpoint (same variant) when deployed with one, and says why not without', async () => {
-    const run = await runLocally(withEndpoint.training, { runName: 'run-5', deploy: 'endpoint' }, {
+    const run = await runLocally(withEndpoint.training, { runName: 'run-5', deploy: 'endpoint' }, { handlers: {
       ...handlers,
       CreateEndpointConfig: () => ({ EndpointConfigArn: 'arn' }),
       UpdateEndpoint: () => ({ EndpointArn: 'arn' }),
-    });
+    } });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.path.slice(-3)).toEqual(['CreateEndpointConfig', 'UpdateEndpoint', 'EndpointUpdating']);
     expect(run.calls.CreateEndpointConfig[0]).toEqual(expect.objectContaining({
@@ -156,7 +157,7 @@ describe('training state machine', () => {
     }));
     expect(run.calls.UpdateEndpoint[0]).toEqual({ EndpointName: expect.stringMatching(/endpoint/), EndpointConfigName: 'run-5-config' });
 
-    const none = await runLocally(plain.training, { runName: 'run-6', deploy: 'endpoint' }, handlers);
+    const none = await runLocally(plain.training, { runName: 'run-6', deploy: 'endpoint' }, { handlers });
     expect(none).toEqual(expect.objectContaining({ status: 'FAILED', error: 'EndpointNotDeployed', cause: expect.stringContaining('-c sagemaker.endpoint=true') }));
   });
 });
@@ -169,9 +170,9 @@ describe('tuning state machine', () => {
   });
 
   it('runs a Bayesian tuning job over max_depth 3-9 on validation:auc with spot and checkpoints', async () => {
-    const run = await runLocally(tuning, { runName: 'tune-1' }, {
+    const run = await runLocally(tuning, { runName: 'tune-1' }, { handlers: {
       Tune: (i) => ({ HyperParameterTuningJobName: (i as { HyperParameterTuningJobName: string }).HyperParameterTuningJobName, BestTrainingJob: { TrainingJobName: 'tune-1-003-abc', FinalHyperParameterTuningJobObjectiveMetric: { MetricName: 'validation:auc', Value: 0.94 } } }),
-    });
+    } });
     expect(run.status).toBe('SUCCEEDED');
     const call = run.calls.Tune[0] as Record<string, Record<string, unknown>>;
     expect(call.HyperParameterTuningJobConfig).toEqual(expect.objectContaining({
@@ -190,7 +191,7 @@ describe('tuning state machine', () => {
   });
 
   it('fails clearly when the tuning job fails', async () => {
-    const run = await runLocally(tuning, { runName: 'tune-2' }, { Tune: () => { throw taskError('States.TaskFailed', 'ResourceLimitExceeded: ml.m5.large spot'); } });
+    const run = await runLocally(tuning, { runName: 'tune-2' }, { handlers: { Tune: () => { throw taskError('States.TaskFailed', 'ResourceLimitExceeded: ml.m5.large spot'); } } });
     expect(run).toEqual(expect.objectContaining({ status: 'FAILED', error: 'States.TaskFailed', cause: 'ResourceLimitExceeded: ml.m5.large spot' }));
   });
 

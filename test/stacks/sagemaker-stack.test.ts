@@ -5,7 +5,7 @@ import { AccessLogsBucket, SecureBucket } from '../../lib/constructs/secure-buck
 import { SecureKey } from '../../lib/constructs/secure-key';
 import { NOTEBOOK_ENDPOINTS, SageMakerPlatformStack, SageMakerPlatformStackProps } from '../../lib/stacks/sagemaker-stack';
 import { describeFindings, findingsOf, PRODUCTION, SANDBOX, testApp } from '../helpers/app';
-import { definitionFrom } from '../helpers/sagemaker-asl';
+import { definitionFrom } from '../helpers/asl';
 
 const MODEL_DATA = 's3://models-bucket/training-output/run-1-0/output/model.tar.gz';
 
@@ -117,7 +117,7 @@ describe('SageMakerPlatformStack', () => {
     expect(() => build({ profile: SANDBOX, training: { maxRuntimeInSeconds: 7200, maxWaitTimeInSeconds: 3600 } }, false))
       .toThrow('maxWaitTimeInSeconds must be >= maxRuntimeInSeconds (got 3600 < 7200)');
     const t = Template.fromStack(build({ profile: SANDBOX, training: { inputMode: 'Pipe' } }, false).stack);
-    const train = definitionFrom(t.toJSON(), 'WorkflowTrainingStateMachine').States.Train as unknown as { Parameters: { AlgorithmSpecification: { TrainingInputMode: string } } };
+    const train = definitionFrom(t, 'WorkflowTrainingStateMachine').States.Train as unknown as { Parameters: { AlgorithmSpecification: { TrainingInputMode: string } } };
     expect(train.Parameters.AlgorithmSpecification.TrainingInputMode).toBe('Pipe');
   });
 
@@ -149,7 +149,7 @@ describe('SageMakerPlatformStack', () => {
     expect(describeFindings(findingsOf(app))).toEqual([]);
     const t = Template.fromStack(stack);
     expect(Object.keys(t.findResources('AWS::S3::Bucket')).filter((id) => id.startsWith('TrainingData'))).toEqual([]);
-    const train = definitionFrom(t.toJSON(), 'WorkflowTrainingStateMachine').States.Train as unknown as { Parameters: { InputDataConfig: Array<{ DataSource: { S3DataSource: { S3Uri: string } } }> } };
+    const train = definitionFrom(t, 'WorkflowTrainingStateMachine').States.Train as unknown as { Parameters: { InputDataConfig: Array<{ DataSource: { S3DataSource: { S3Uri: string } } }> } };
     expect(train.Parameters.InputDataConfig.slice(0, 2).map((c) => c.DataSource.S3DataSource.S3Uri)).toEqual([
       's3://datalake-curated-bucket/curated/churn/train/', 's3://datalake-curated-bucket/curated/churn/validation/',
     ]);
@@ -184,7 +184,7 @@ describe('SageMakerPlatformStack', () => {
   });
 
   it('keeps the shape of the training state machine (snapshot of states and transitions)', () => {
-    const def = definitionFrom(sandboxAllT.toJSON(), 'WorkflowTrainingStateMachine');
+    const def = definitionFrom(sandboxAllT, 'WorkflowTrainingStateMachine');
     const shape = Object.fromEntries(Object.entries(def.States).map(([name, s]) => [name, [s.Type, (s as { Resource?: string }).Resource ?? '', (s as { Next?: string }).Next ?? ''].join(' ')]));
     expect(shape).toMatchSnapshot();
   });
