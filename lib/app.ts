@@ -4,6 +4,7 @@ import { DeploymentProfile } from './config/profile';
 import { ArchitectureStack } from './stacks/architecture';
 import { DataLakeStack } from './stacks/datalake-stack';
 import { SpeechChainStack } from './stacks/speech-stack';
+import { SageMakerPlatformStack } from './stacks/sagemaker-stack';
 
 export interface ArchitecturesProps {
   readonly profile: DeploymentProfile;
@@ -22,5 +23,6 @@ export function addArchitectures(app: App, props: ArchitecturesProps): Architect
   return [
     new DataLakeStack(app, 'DataLake', { ...common, onDemandStream: appOptIn(app, 'datalake.onDemandStream') }),
     new SpeechChainStack(app, 'SpeechChain', common),
+    new SageMakerPlatformStack(app, 'SageMakerPlatform', { ...common, notebook: appOptIn(app, 'sagemaker.notebook'), endpoint: appOptIn(app, 'sagemaker.endpoint'), modelDataUrl: app.node.tryGetContext('sagemaker.modelDataUrl') }),
   ];
 }
