@@ -3,6 +3,7 @@ import { optIn } from './config/opt-in';
 import { DeploymentProfile } from './config/profile';
 import { ArchitectureStack } from './stacks/architecture';
 import { PlaceholderStack } from './stacks/placeholder-stack';
+import { VideoAnalysisStack } from './stacks/video-stack';
 
 export interface ArchitecturesProps {
   readonly profile: DeploymentProfile;
@@ -18,5 +19,8 @@ export function appOptIn(app: App, name: string, defaultValue = false): boolean 
 /** Every architecture stack of the project, in the order the README lists them. */
 export function addArchitectures(app: App, props: ArchitecturesProps): ArchitectureStack[] {
   const common = { profile: props.profile, env: props.env };
-  return [new PlaceholderStack(app, 'Placeholder', common)];
+  return [
+    new PlaceholderStack(app, 'Placeholder', common),
+    new VideoAnalysisStack(app, 'VideoAnalysis', { ...common, streaming: appOptIn(app, 'video.streaming') }),
+  ];
 }
