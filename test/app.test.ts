@@ -11,6 +11,15 @@ import { describeFindings, findingsOf, PRODUCTION, SANDBOX, testApp } from './he
 const ACTIONS_WITHOUT_RESOURCE_LEVEL: Readonly<Record<string, string>> = {
   'xray:PutTraceSegments': 'X-Ray tracing from Lambda',
   'xray:PutTelemetryRecords': 'X-Ray tracing from Lambda',
+  'rekognition:StartLabelDetection': 'Rekognition Video stored-video job (VideoAnalysis starter)',
+  'rekognition:StartFaceDetection': 'Rekognition Video stored-video job (VideoAnalysis starter)',
+  'rekognition:StartContentModeration': 'Rekognition Video stored-video job (VideoAnalysis starter)',
+  'rekognition:StartTextDetection': 'Rekognition Video stored-video job (VideoAnalysis starter, optional analysis)',
+  'rekognition:GetLabelDetection': 'Rekognition Video job results (VideoAnalysis results collector)',
+  'rekognition:GetFaceDetection': 'Rekognition Video job results (VideoAnalysis results collector)',
+  'rekognition:GetContentModeration': 'Rekognition Video job results (VideoAnalysis results collector)',
+  'rekognition:GetTextDetection': 'Rekognition Video job results (VideoAnalysis results collector, optional analysis)',
+  'rekognition:DetectModerationLabels': 'Stock moderation model; a resource (project version) exists only for custom adapters (VideoAnalysis image moderator)',
 };
 
 function synthAll(profile: DeploymentProfile) {

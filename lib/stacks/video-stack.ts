@@ -28,7 +28,6 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as rekognition from 'aws-cdk-lib/aws-rekognition';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { ANALYSIS_NAMES, AnalysisName } from '../../lambda/video/analyses';
@@ -220,8 +219,26 @@ export class VideoAnalysisStack extends ArchitectureStack {
     });
     const subscriptionDeadLetters = new DeadLetterQueue(this, 'SubscriptionDeadLetterQueue', { encryptionKey: key, ...removal });
     acknowledgeDeadLetterQueue(subscriptionDeadLetters, 'the SNS subscription of the results queue (its own redrive policy)');
+    // Subscribed by hand rather than with SqsSubscription: that one adds a key-policy statement
+    // naming the topic, and as the topic is encrypted with the same key, CloudFormation sees a
+    // cycle (key -> topic -> key). The key policy already lets SNS use the key for this account
+    // (SecureKey servicePrincipals); the queue policy below still limits senders to this topic.
     // The SNS envelope is kept (no raw delivery): the handler checks it is a notification.
-    completionTopic.addSubscription(new subscriptions.SqsSubscription(resultsQueue.queue, { deadLetterQueue: subscriptionDeadLetters }));
+    new sns.Subscription(this, 'ResultsSubscription', {
+      topic: completionTopic,
+      protocol: sns.SubscriptionProtocol.SQS,
+      endpoint: resultsQueue.queue.queueArn,
+      deadLetterQueue: subscriptionDeadLetters,
+    });
+    resultsQueue.queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CompletionTopicDelivers',
+        principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [resultsQueue.queue.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': completionTopic.topicArn } },
+      }),
+    );
     const collector = new NodeFunction(this, 'ResultsCollector', {
       entry: path.join(__dirname, '../../lambda/video/collect-results.ts'),
       encryptionKey: key,
