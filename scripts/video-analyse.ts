@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { MAX_VIDEO_BYTES } from '../lambda/video/start-analysis';
+import { option, run } from './video-cli';
 
 const CONTENT_TYPES: Record<string, string> = { '.mp4': 'video/mp4', '.mov': 'video/quicktime' };
 /** A single PutObject takes up to 5 GB; larger videos go up with `aws s3 cp` (multipart). */
@@ -138,15 +139,6 @@ export async function listVideos(clients: Clients, io: Io, table: string): Promi
   return rows;
 }
 
-function option(args: string[], name: string): string {
-  const i = args.indexOf(`--${name}`);
-  const v = i >= 0 ? args[i + 1] : undefined;
-  if (!v || v.startsWith('--')) {
-    throw new Error(`--${name} <value> is required (got ${JSON.stringify(v)})`);
-  }
-  return v;
-}
-
 async function main(args: string[]): Promise<void> {
   const clients = { s3: new S3Client({}), dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({})) };
   const io: Io = { print: (l) => console.log(l), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
@@ -161,8 +153,5 @@ async function main(args: string[]): Promise<void> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).catch((err) => {
-    console.error((err as Error).message);
-    process.exit(1);
-  });
+  run(main);
 }

@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { DeleteFacesCommand, IndexFacesCommand, ListFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
+import { option, run } from './video-cli';
 
 /** Rekognition's ExternalImageId: 1-255 of [a-zA-Z0-9_.\-:]. The alert reports it as "who". */
 const EXTERNAL_ID = /^[a-zA-Z0-9_.\-:]{1,255}$/;
@@ -63,15 +64,6 @@ export async function removeFace(client: RekognitionClient, io: FaceIo, collecti
   io.print(`Removed face ${faceId}`);
 }
 
-function option(args: string[], name: string): string {
-  const i = args.indexOf(`--${name}`);
-  const v = i >= 0 ? args[i + 1] : undefined;
-  if (!v || v.startsWith('--')) {
-    throw new Error(`--${name} <value> is required (got ${JSON.stringify(v)})`);
-  }
-  return v;
-}
-
 async function main(args: string[]): Promise<void> {
   const client = new RekognitionClient({});
   const io: FaceIo = { print: (l) => console.log(l), readFile: (p) => readFile(p) };
@@ -92,8 +84,5 @@ async function main(args: string[]): Promise<void> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).catch((err) => {
-    console.error((err as Error).message);
-    process.exit(1);
-  });
+  run(main);
 }

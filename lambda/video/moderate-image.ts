@@ -5,13 +5,13 @@
  * cannot read gets a REJECTED document naming the reason; throttles are retried by the queue.
  */
 import { DetectModerationLabelsCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { resultKey } from './analyses';
 import { confidence, requiredEnv } from './settings';
-import { candidateKeys, extensionOf, ObjectRef, objectRefsFrom } from './s3-event';
+import { candidateKeys, extensionOf, findObject, ObjectRef, objectRefsFrom } from './s3-event';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png'];
 /** Rekognition's limit for an image read from S3. */
@@ -55,25 +55,14 @@ export function makeHandler(clients: ModerationClients, config: ModerationConfig
       await write(ref, ref.key, { status: 'REJECTED', reason });
       return;
     }
-    let found: { key: string; size?: number } | undefined;
-    for (const key of candidateKeys(ref)) {
-      try {
-        const head = await s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: key, VersionId: ref.versionId }));
-        found = { key, size: head.ContentLength };
-        break;
-      } catch (err) {
-        if (!['NotFound', 'NoSuchKey', 'NoSuchVersion'].includes((err as Error).name)) {
-          throw err;
-        }
-      }
-    }
+    const found = await findObject(s3, ref);
     if (!found) {
       // Nothing to write a result beside: the object is gone; the log keeps the record.
       logger.warn('Image rejected', { key: ref.key, reason: `object not found (tried ${JSON.stringify(candidateKeys(ref))})` });
       return;
     }
-    if ((found.size ?? 0) > MAX_IMAGE_BYTES) {
-      const reason = `image ${JSON.stringify(found.key)} is ${found.size} bytes, over the Rekognition S3 image limit of ${MAX_IMAGE_BYTES}`;
+    if ((found.head.ContentLength ?? 0) > MAX_IMAGE_BYTES) {
+      const reason = `image ${JSON.stringify(found.key)} is ${found.head.ContentLength} bytes, over the Rekognition S3 image limit of ${MAX_IMAGE_BYTES}`;
       logger.warn('Image rejected', { key: found.key, reason });
       await write(ref, found.key, { status: 'REJECTED', reason });
       return;

@@ -1,3 +1,5 @@
+import { HeadObjectCommand, HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+
 /**
  * The two shapes an "object created" event arrives in, reduced to one: the EventBridge event S3
  * sends when a bucket has EventBridge notifications on (what this stack uses), and the classic S3
@@ -46,6 +48,25 @@ export function decodeS3Key(raw: string): string {
 /** Keys to try, most likely first: the decoded key, then the raw one if it differs. */
 export function candidateKeys(ref: ObjectRef): string[] {
   return ref.key === ref.rawKey ? [ref.key] : [ref.key, ref.rawKey];
+}
+
+export type Found = { readonly key: string; readonly head: HeadObjectCommandOutput };
+
+/**
+ * HeadObject on each candidate key (and the event's version) until one exists. Undefined when none
+ * does: the object or version was deleted since the event (S3 reads are strongly consistent).
+ */
+export async function findObject(s3: S3Client, ref: ObjectRef): Promise<Found | undefined> {
+  for (const key of candidateKeys(ref)) {
+    try {
+      return { key, head: await s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: key, VersionId: ref.versionId })) };
+    } catch (err) {
+      if (!['NotFound', 'NoSuchKey', 'NoSuchVersion'].includes((err as Error).name)) {
+        throw err;
+      }
+    }
+  }
+  return undefined;
 }
 
 interface EventBridgeS3Detail {

@@ -5,7 +5,7 @@
  * item failure with a growing, jittered visibility timeout, so SQS holds the video until a slot frees.
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { HeadObjectCommand, HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -14,7 +14,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ANALYSES, AnalysisName, clientRequestToken, parseAnalyses } from './analyses';
 import { requiredEnv } from './settings';
-import { BadInputError, candidateKeys, extensionOf, ObjectRef, objectRefsFrom } from './s3-event';
+import { BadInputError, candidateKeys, extensionOf, findObject, ObjectRef, objectRefsFrom } from './s3-event';
 
 /** Rekognition Video accepts H.264 in MP4 or MOV, up to 10 GB. */
 export const VIDEO_EXTENSIONS = ['.mp4', '.mov'];
@@ -54,8 +54,6 @@ export interface StarterClients {
   readonly random?: () => number;
 }
 
-export type Validation = { readonly ok: true; readonly key: string; readonly head: HeadObjectCommandOutput } | { readonly ok: false; readonly reason: string };
-
 /** Exponential backoff with full jitter between base and the capped exponential. */
 export function backoffSeconds(receiveCount: number, base: number, max: number, random: () => number): number {
   const ceiling = Math.min(max, base * 2 ** Math.max(0, receiveCount - 1));
@@ -92,23 +90,6 @@ export function makeHandler(clients: StarterClients, config: StarterConfig) {
   const { rekognition, s3, sqs, dynamo, logger } = clients;
   const random = clients.random ?? Math.random;
   const processor = new BatchProcessor(EventType.SQS);
-
-  async function headFirstExisting(ref: ObjectRef): Promise<Validation> {
-    const tried: string[] = [];
-    for (const key of candidateKeys(ref)) {
-      tried.push(key);
-      try {
-        const head = await s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: key, VersionId: ref.versionId }));
-        return { ok: true, key, head };
-      } catch (err) {
-        const name = (err as Error).name;
-        if (name !== 'NotFound' && name !== 'NoSuchKey' && name !== 'NoSuchVersion') {
-          throw err;
-        }
-      }
-    }
-    return { ok: false, reason: `object not found in ${ref.bucket} (tried keys ${JSON.stringify(tried)}, version ${ref.versionId ?? 'latest'})` };
-  }
 
   async function reject(ref: ObjectRef, key: string, reason: string): Promise<void> {
     // The rejection is logged and kept in the index, so a user listing videos sees why.
@@ -187,9 +168,9 @@ export function makeHandler(clients: StarterClients, config: StarterConfig) {
   async function handleRecord(sqsRecord: SQSRecord): Promise<void> {
     try {
       for (const ref of objectRefsFrom(sqsRecord.body)) {
-        const found = await headFirstExisting(ref);
-        if (!found.ok) {
-          await reject(ref, ref.key, found.reason);
+        const found = await findObject(s3, ref);
+        if (!found) {
+          await reject(ref, ref.key, `object not found in ${ref.bucket} (tried keys ${JSON.stringify(candidateKeys(ref))}, version ${ref.versionId ?? 'latest'})`);
           continue;
         }
         const reason = checkVideo(found.key, found.head.ContentType, found.head.ContentLength ?? ref.size);
