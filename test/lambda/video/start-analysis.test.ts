@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   LimitExceededException,
   RekognitionClient,
@@ -82,6 +82,15 @@ describe('starter', () => {
     expect(tokens[0]).toBe(tokens[1]);
     expect(tokens[2]).not.toBe(tokens[0]);
     expect(tokens.every((t) => /^[a-zA-Z0-9_-]{1,64}$/.test(t!))).toBe(true);
+  });
+
+  it('changes nothing on a duplicate delivery of a version already recorded (the conditional write fails quietly)', async () => {
+    dynamo.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    await expect(handler(sqsEvent([objectCreated('videos/a.mp4', 'v1')]))).resolves.toEqual({ batchItemFailures: [] });
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      ConditionExpression: 'attribute_not_exists(versionId) OR versionId <> :v OR #s = :rej',
+      ExpressionAttributeValues: expect.objectContaining({ ':v': 'v1' }),
+    });
   });
 
   it('falls back to the raw key when the decoded one does not exist (a literal "+" in the name)', async () => {
