@@ -175,6 +175,8 @@ export class VideoAnalysisStack extends ArchitectureStack {
         MAX_BACKOFF_SECONDS: '900',
         POWERTOOLS_SERVICE_NAME: 'video-starter',
       },
+      unreservedConcurrencyReason:
+        'The start queue event source caps this function at maxConcurrentStarts (ScalingConfig.MaximumConcurrency) to protect the 20-job Rekognition quota; reserved concurrency would fail to deploy in new accounts whose limit is 10',
       logRetention: profile.logRetention,
       ...removal,
     });
