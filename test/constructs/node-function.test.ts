@@ -82,7 +82,7 @@ describe('NodeFunction', () => {
     const reasonOf = (fn: NodeFunction) =>
       fn.function.node.metadata
         .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-        .map((m) => (m.data as Record<string, string>)['NIST.800.53.R5-LambdaConcurrency'])
+        .map((m) => (m.data as Record<string, string>)['Annotation::NIST.800.53.R5-LambdaConcurrency'])
         .find((reason) => reason !== undefined);
     expect(reasonOf(functionIn({ unreservedConcurrencyReason: 'The event source maximum concurrency caps it' }).fn)).toBe('The event source maximum concurrency caps it');
     expect(reasonOf(functionIn().fn)).toMatch(/^No downstream quota to protect/);
