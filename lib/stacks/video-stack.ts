@@ -259,7 +259,7 @@ export class VideoAnalysisStack extends ArchitectureStack {
     bucket.grantPut(collector, `${RESULTS_PREFIX}${VIDEOS_PREFIX}*`);
     acknowledgeBucketGrant(collector.role, bucket, 'put', `${RESULTS_PREFIX}${VIDEOS_PREFIX}*`);
     index.grantReadWriteData(collector);
-    acknowledgeKeyWildcards(collector.role, 'DynamoDB reads and writes on the CMK-encrypted index, result documents into the SSE-KMS bucket');
+    // The KMS families of the table grant are the same findings the bucket grant acknowledged above.
     collector.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadVideoAnalyses',
@@ -294,7 +294,6 @@ export class VideoAnalysisStack extends ArchitectureStack {
     acknowledgeBucketGrant(moderator.role, bucket, 'read', `${IMAGES_PREFIX}*`);
     bucket.grantPut(moderator, `${RESULTS_PREFIX}${IMAGES_PREFIX}*`);
     acknowledgeBucketGrant(moderator.role, bucket, 'put', `${RESULTS_PREFIX}${IMAGES_PREFIX}*`);
-    acknowledgeKeyWildcards(moderator.role, 'Result documents into the SSE-KMS bucket');
     moderator.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ModerateImages',
