@@ -2,7 +2,7 @@ import { App, Environment } from 'aws-cdk-lib';
 import { optIn } from './config/opt-in';
 import { DeploymentProfile } from './config/profile';
 import { ArchitectureStack } from './stacks/architecture';
-import { PlaceholderStack } from './stacks/placeholder-stack';
+import { DataLakeStack } from './stacks/datalake-stack';
 import { VideoAnalysisStack } from './stacks/video-stack';
 
 export interface ArchitecturesProps {
@@ -20,7 +20,7 @@ export function appOptIn(app: App, name: string, defaultValue = false): boolean 
 export function addArchitectures(app: App, props: ArchitecturesProps): ArchitectureStack[] {
   const common = { profile: props.profile, env: props.env };
   return [
-    new PlaceholderStack(app, 'Placeholder', common),
+    new DataLakeStack(app, 'DataLake', { ...common, onDemandStream: appOptIn(app, 'datalake.onDemandStream') }),
     new VideoAnalysisStack(app, 'VideoAnalysis', { ...common, streaming: appOptIn(app, 'video.streaming') }),
   ];
 }
