@@ -22,6 +22,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AnalysisName } from '../lambda/video/analyses';
 import { makeHandler } from '../lambda/video/start-analysis';
+import { seededRandom } from './seeded-random';
 
 export interface SimulationOptions {
   readonly videos: number;
@@ -66,18 +67,6 @@ export interface SimulationReport {
   readonly secondsUntilAllAnalysed: number;
 }
 
-/** A small deterministic PRNG (mulberry32), so runs repeat exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Message {
   readonly id: string;
   readonly body: string;
@@ -86,7 +75,7 @@ interface Message {
 }
 
 export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
-  const random = prng(options.seed);
+  const random = seededRandom(options.seed);
   let now = 0;
 
   const rekognitionClient = new RekognitionClient({ region: 'eu-west-1' });
