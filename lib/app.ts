@@ -5,6 +5,7 @@ import { ArchitectureStack } from './stacks/architecture';
 import { DataLakeStack } from './stacks/datalake-stack';
 import { SpeechChainStack } from './stacks/speech-stack';
 import { SageMakerPlatformStack } from './stacks/sagemaker-stack';
+import { VideoAnalysisStack } from './stacks/video-stack';
 
 export interface ArchitecturesProps {
   readonly profile: DeploymentProfile;
@@ -22,7 +23,13 @@ export function addArchitectures(app: App, props: ArchitecturesProps): Architect
   const common = { profile: props.profile, env: props.env };
   return [
     new DataLakeStack(app, 'DataLake', { ...common, onDemandStream: appOptIn(app, 'datalake.onDemandStream') }),
+    new VideoAnalysisStack(app, 'VideoAnalysis', { ...common, streaming: appOptIn(app, 'video.streaming') }),
     new SpeechChainStack(app, 'SpeechChain', common),
-    new SageMakerPlatformStack(app, 'SageMakerPlatform', { ...common, notebook: appOptIn(app, 'sagemaker.notebook'), endpoint: appOptIn(app, 'sagemaker.endpoint'), modelDataUrl: app.node.tryGetContext('sagemaker.modelDataUrl') }),
+    new SageMakerPlatformStack(app, 'SageMakerPlatform', {
+      ...common,
+      notebook: appOptIn(app, 'sagemaker.notebook'),
+      endpoint: appOptIn(app, 'sagemaker.endpoint'),
+      modelDataUrl: app.node.tryGetContext('sagemaker.modelDataUrl'),
+    }),
   ];
 }

@@ -36,6 +36,15 @@ const ACTIONS_WITHOUT_RESOURCE_LEVEL: Readonly<Record<string, string>> = {
   'ec2:DescribeDhcpOptions': 'SageMaker jobs in a VPC (ENI setup)',
   'ec2:DescribeSubnets': 'SageMaker jobs in a VPC (ENI setup)',
   'ec2:DescribeSecurityGroups': 'SageMaker jobs in a VPC (ENI setup)',
+  'rekognition:StartLabelDetection': 'Rekognition Video stored-video job (VideoAnalysis starter)',
+  'rekognition:StartFaceDetection': 'Rekognition Video stored-video job (VideoAnalysis starter)',
+  'rekognition:StartContentModeration': 'Rekognition Video stored-video job (VideoAnalysis starter)',
+  'rekognition:StartTextDetection': 'Rekognition Video stored-video job (VideoAnalysis starter, optional analysis)',
+  'rekognition:GetLabelDetection': 'Rekognition Video job results (VideoAnalysis results collector)',
+  'rekognition:GetFaceDetection': 'Rekognition Video job results (VideoAnalysis results collector)',
+  'rekognition:GetContentModeration': 'Rekognition Video job results (VideoAnalysis results collector)',
+  'rekognition:GetTextDetection': 'Rekognition Video job results (VideoAnalysis results collector, optional analysis)',
+  'rekognition:DetectModerationLabels': 'Stock moderation model; a resource (project version) exists only for custom adapters (VideoAnalysis image moderator)',
 };
 
 function synthAll(profile: DeploymentProfile) {
