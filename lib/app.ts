@@ -21,8 +21,12 @@ export function appOptIn(app: App, name: string, defaultValue = false): boolean 
 /** Every architecture stack of the project, in the order the README lists them. */
 export function addArchitectures(app: App, props: ArchitecturesProps): ArchitectureStack[] {
   const common = { profile: props.profile, env: props.env };
+  const dataLake = new DataLakeStack(app, 'DataLake', { ...common, onDemandStream: appOptIn(app, 'datalake.onDemandStream') });
+  // `-c sagemaker.curatedRun=<run id>` trains on a data-lake curation run (the SageMaker stack then
+  // depends on the data lake); without it the platform uses its own training-data bucket.
+  const curatedRun: unknown = app.node.tryGetContext('sagemaker.curatedRun');
   return [
-    new DataLakeStack(app, 'DataLake', { ...common, onDemandStream: appOptIn(app, 'datalake.onDemandStream') }),
+    dataLake,
     new VideoAnalysisStack(app, 'VideoAnalysis', { ...common, streaming: appOptIn(app, 'video.streaming') }),
     new SpeechChainStack(app, 'SpeechChain', common),
     new SageMakerPlatformStack(app, 'SageMakerPlatform', {
@@ -30,6 +34,7 @@ export function addArchitectures(app: App, props: ArchitecturesProps): Architect
       notebook: appOptIn(app, 'sagemaker.notebook'),
       endpoint: appOptIn(app, 'sagemaker.endpoint'),
       modelDataUrl: app.node.tryGetContext('sagemaker.modelDataUrl'),
+      trainingData: curatedRun === undefined ? undefined : dataLake.curatedCsvDataset(String(curatedRun)),
     }),
   ];
 }

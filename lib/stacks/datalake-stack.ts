@@ -560,6 +560,18 @@ export class DataLakeStack extends ArchitectureStack {
     return this.lakeBucket.grantRead(grantee, `${this.curatedPrefix}*`);
   }
 
+  /**
+   * The XGBoost CSV splits (`train/`, `validation/`, `test/`) one curation run wrote, in the shape
+   * the SageMaker platform's `trainingData` prop takes. `runId` is the Glue JOB_RUN_ID or the EMR
+   * Serverless job run id named in the run's manifest.
+   */
+  public curatedCsvDataset(runId: string): { readonly bucket: s3.IBucket; readonly prefix: string } {
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(runId)) {
+      throw new Error(`Curation run id must be 1-128 characters of [A-Za-z0-9_-] (got ${JSON.stringify(runId)})`);
+    }
+    return { bucket: this.lakeBucket, prefix: `${this.curatedPrefix}run=${runId}/csv/` };
+  }
+
   /** What both curation engines need: read the inputs and the code, write the curated zone. */
   private grantCurationAccess(role: iam.Role, lake: s3.IBucket, code: s3assets.Asset): void {
     lake.grantRead(role, `${ZONES.raw}*`);
