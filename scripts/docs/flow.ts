@@ -1,0 +1,735 @@
+/**
+ * Derive a data-flow graph from one synthesized CloudFormation template: who sends data to whom,
+ * in the direction it moves. Two sources of edges, in this order of trust:
+ *
+ * 1. Wiring the template states outright: EventBridge rules and their targets, Lambda event source
+ *    mappings, SNS subscriptions, S3 notifications, Firehose sources and destinations, Step
+ *    Functions Task states, Rekognition stream processors, Glue jobs and crawlers, Athena result
+ *    locations, dead-letter queues.
+ * 2. IAM: a principal allowed to write a resource (s3:PutObject, sns:Publish, states:StartExecution,
+ *    ...) sends data to it; allowed to read one (s3:GetObject, kinesis:GetRecords) receives from it;
+ *    allowed to call a service that has no resource in the template (rekognition:DetectLabels)
+ *    sends to that service. A role that a service assumes on its own behalf (Rekognition's
+ *    notification role, the SageMaker execution role passed to a training job) makes the service
+ *    the principal. IAM edges fill only gaps the wiring left.
+ *
+ * What the template does not say (a handler that reads a bucket it was never granted, the key
+ * prefixes a handler writes, the order of calls inside a handler) is not guessed.
+ */
+import { CfnResource, CfnTemplate, Json, flatten, isObject, leaves, refsIn, tokensIn } from './template';
+
+export type NodeKind = 'store' | 'compute' | 'messaging' | 'service' | 'network' | 'other';
+export type EdgeStyle = 'data' | 'failure' | 'schema';
+
+export interface FlowNode {
+  readonly id: string;
+  /** Service, e.g. "S3 bucket". */
+  readonly service: string;
+  /** Construct path relative to the stack (for template resources). */
+  readonly construct?: string;
+  readonly kind: NodeKind;
+  /** What the template says about it beyond its type, e.g. a VPC endpoint's service. */
+  detail?: string;
+  /** Set when the node exists only with opt-in switches on: their names. */
+  optIn?: string;
+  /** Id of the VPC subgraph the node sits in. */
+  vpc?: string;
+}
+
+export interface FlowEdge {
+  readonly from: string;
+  readonly to: string;
+  label: string;
+  readonly style: EdgeStyle;
+}
+
+export interface FlowGraph {
+  readonly nodes: FlowNode[];
+  readonly edges: FlowEdge[];
+  /** VPC subgraphs: id -> construct label. */
+  readonly vpcs: Array<{ id: string; construct: string }>;
+}
+
+/** Logical id -> construct path relative to the stack (from the cloud assembly's metadata). */
+export type ConstructPaths = Readonly<Record<string, string>>;
+
+const RESOURCE_LABELS: Record<string, [string, NodeKind]> = {
+  'AWS::S3::Bucket': ['S3 bucket', 'store'],
+  'AWS::Lambda::Function': ['Lambda', 'compute'],
+  'AWS::SQS::Queue': ['SQS queue', 'messaging'],
+  'AWS::SNS::Topic': ['SNS topic', 'messaging'],
+  'AWS::Events::Rule': ['EventBridge rule', 'messaging'],
+  'AWS::Kinesis::Stream': ['Kinesis Data Streams', 'messaging'],
+  'AWS::KinesisFirehose::DeliveryStream': ['Data Firehose', 'compute'],
+  'AWS::KinesisVideo::Stream': ['Kinesis Video Streams', 'messaging'],
+  'AWS::Rekognition::StreamProcessor': ['Rekognition stream processor', 'compute'],
+  'AWS::StepFunctions::StateMachine': ['Step Functions', 'compute'],
+  'AWS::Glue::Job': ['Glue job', 'compute'],
+  'AWS::Glue::Crawler': ['Glue crawler', 'compute'],
+  'AWS::Glue::Database': ['Glue database', 'store'],
+  'AWS::Glue::Table': ['Glue table', 'store'],
+  'AWS::Athena::WorkGroup': ['Athena workgroup', 'compute'],
+  'AWS::DynamoDB::Table': ['DynamoDB table', 'store'],
+  'AWS::DynamoDB::GlobalTable': ['DynamoDB table', 'store'],
+  'AWS::EC2::VPCEndpoint': ['VPC endpoint', 'network'],
+  'AWS::SageMaker::NotebookInstance': ['SageMaker notebook', 'compute'],
+  'AWS::SageMaker::Model': ['SageMaker model', 'compute'],
+  'AWS::SageMaker::Endpoint': ['SageMaker endpoint', 'compute'],
+  'AWS::SageMaker::EndpointConfig': ['SageMaker endpoint config', 'other'],
+  'AWS::SageMaker::Domain': ['SageMaker domain', 'compute'],
+  'AWS::SageMaker::Pipeline': ['SageMaker pipeline', 'compute'],
+  'AWS::SageMaker::ModelPackageGroup': ['SageMaker model registry', 'store'],
+  'AWS::EMRServerless::Application': ['EMR Serverless', 'compute'],
+  'AWS::ECR::Repository': ['ECR repository', 'store'],
+};
+
+const SERVICE_NAMES: Record<string, string> = {
+  rekognition: 'Amazon Rekognition',
+  transcribe: 'Amazon Transcribe',
+  comprehend: 'Amazon Comprehend',
+  translate: 'Amazon Translate',
+  polly: 'Amazon Polly',
+  textract: 'Amazon Textract',
+  lex: 'Amazon Lex',
+  bedrock: 'Amazon Bedrock',
+  sagemaker: 'SageMaker',
+  athena: 'Amazon Athena',
+  glue: 'AWS Glue',
+  s3: 'Amazon S3',
+  sns: 'Amazon SNS',
+  sqs: 'Amazon SQS',
+  kinesis: 'Kinesis Data Streams',
+  firehose: 'Data Firehose',
+  kinesisvideo: 'Kinesis Video Streams',
+  dynamodb: 'DynamoDB',
+  states: 'Step Functions',
+  lambda: 'Lambda',
+  'emr-serverless': 'EMR Serverless',
+  events: 'EventBridge',
+  scheduler: 'EventBridge Scheduler',
+};
+
+/** Actions that move no data between the resources of an architecture (encryption, logs, tracing, networking). */
+const IGNORED_SERVICES = new Set(['kms', 'logs', 'xray', 'iam', 'ec2', 'cloudwatch', 'events', 'sts', 'ecr', 'ssm', 'tag', 'cloudformation']);
+const READ = /^(Get(?!Bucket)|Receive|Query|Scan|BatchGet|Select|SubscribeToShard)/;
+const WRITE = /^(Put|Send|Publish|Start|Create|Invoke|Upload|Write|BatchWrite|UpdateItem|Detect|Translate|Synthesize|Analyze|Recognize|Classify|BatchDetect|Index)/;
+/** A parameter or argument whose name says the service writes there. */
+const WRITE_KEY = /output|destination|result|target|notification|checkpoint|sink|write|dest/i;
+/** Parameters that name configuration, not data (roles, keys, logs, networking, scripts). */
+const SKIPPED_TYPES = new Set(['AWS::IAM::Role', 'AWS::KMS::Key', 'AWS::KMS::Alias', 'AWS::Logs::LogGroup', 'AWS::EC2::Subnet', 'AWS::EC2::SecurityGroup', 'AWS::EC2::VPC', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']);
+/** Services whose resources live in the template: a call on them is an edge to the resource, not to a service node. */
+const RESOURCE_SERVICES = new Set(['s3', 'sqs', 'sns', 'dynamodb', 'kinesis', 'firehose', 'states', 'lambda', 'glue']);
+
+const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Construct path for a node label: drop the L1 "Resource"/"Default" leaf CDK adds under each L2. */
+function constructLabel(path: string | undefined, logicalId: string): string {
+  if (!path) {
+    return logicalId;
+  }
+  const parts = path.split('/').filter((p) => p.length > 0);
+  while (parts.length > 1 && ['Resource', 'Default'].includes(parts[parts.length - 1])) {
+    parts.pop();
+  }
+  return parts.join('/');
+}
+
+export function labelForType(type: string): [string, NodeKind] {
+  if (RESOURCE_LABELS[type]) {
+    return RESOURCE_LABELS[type];
+  }
+  const [, service, resource] = type.split('::');
+  return [`${service ?? type} ${resource ?? ''}`.trim(), 'other'];
+}
+
+/** A service prefix ("transcribe") or trust principal ("rekognition.amazonaws.com") as a node label. */
+export function serviceName(prefix: string): string {
+  const p = prefix.replace(/\.amazonaws\.com(\.cn)?$/, '');
+  return SERVICE_NAMES[p] ?? p;
+}
+
+class GraphBuilder {
+  private readonly nodes = new Map<string, FlowNode>();
+  private readonly edges = new Map<string, FlowEdge>();
+
+  constructor(
+    private readonly resources: Record<string, CfnResource>,
+    private readonly paths: ConstructPaths,
+  ) {}
+
+  resourceNode(logicalId: string): string | undefined {
+    const r = this.resources[logicalId];
+    if (!r || SKIPPED_TYPES.has(r.Type)) {
+      return undefined;
+    }
+    if (!this.nodes.has(logicalId)) {
+      const [service, kind] = labelForType(r.Type);
+      this.nodes.set(logicalId, { id: logicalId, service, kind, construct: constructLabel(this.paths[logicalId], logicalId) });
+    }
+    return logicalId;
+  }
+
+  serviceNode(name: string): string {
+    const id = `svc_${name.replace(/[^A-Za-z0-9]+/g, '_')}`;
+    if (!this.nodes.has(id)) {
+      this.nodes.set(id, { id, service: name, kind: 'service' });
+    }
+    return id;
+  }
+
+  node(id: string): FlowNode | undefined {
+    return this.nodes.get(id);
+  }
+
+  /** Add an edge; a second edge between the same two nodes adds its label unless one is there. */
+  edge(from: string | undefined, to: string | undefined, label: string, style: EdgeStyle = 'data', onlyIfNew = false): void {
+    if (!from || !to || from === to) {
+      return;
+    }
+    const key = `${from}>${to}`;
+    const existing = this.edges.get(key);
+    if (existing) {
+      if (!onlyIfNew && label && !existing.label.split(', ').includes(label)) {
+        existing.label = existing.label ? `${existing.label}, ${label}` : label;
+      }
+      return;
+    }
+    this.edges.set(key, { from, to, label, style });
+  }
+
+  hasEdge(from: string, to: string): boolean {
+    return this.edges.has(`${from}>${to}`) || this.edges.has(`${to}>${from}`);
+  }
+
+  result(vpcs: Array<{ id: string; construct: string }>): FlowGraph {
+    const used = new Set<string>();
+    for (const e of this.edges.values()) {
+      used.add(e.from);
+      used.add(e.to);
+    }
+    const nodes = [...this.nodes.values()].filter((n) => used.has(n.id) || n.kind === 'network').sort((a, b) => a.id.localeCompare(b.id));
+    const edges = [...this.edges.values()].sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
+    const usedVpcs = vpcs.filter((v) => nodes.some((n) => n.vpc === v.id));
+    return { nodes, edges, vpcs: usedVpcs };
+  }
+}
+
+/** Functions and roles that only serve CloudFormation custom resources (bucket auto-delete, notifications). */
+function customResourceMachinery(resources: Record<string, CfnResource>): Set<string> {
+  const skip = new Set<string>();
+  const isCustom = (r: CfnResource) => r.Type.startsWith('Custom::') || r.Type === 'AWS::CloudFormation::CustomResource';
+  const queue: string[] = [];
+  for (const [id, r] of Object.entries(resources)) {
+    if (isCustom(r)) {
+      skip.add(id);
+      queue.push(...refsIn(r.Properties?.ServiceToken));
+    }
+  }
+  while (queue.length > 0) {
+    const id = queue.pop()!;
+    const r = resources[id];
+    if (!r || skip.has(id)) {
+      continue;
+    }
+    skip.add(id);
+    if (r.Type === 'AWS::Lambda::Function' || r.Type === 'AWS::Lambda::Permission') {
+      // A provider framework's function names the user handler in its environment.
+      queue.push(...refsIn(r.Properties?.Environment ?? null), ...refsIn(r.Properties?.Role));
+    }
+  }
+  return skip;
+}
+
+interface Statement {
+  Effect?: string;
+  Action?: string | string[];
+  Resource?: Json;
+}
+
+/** Every identity policy statement, keyed by the role logical id it is attached to. */
+function statementsByRole(resources: Record<string, CfnResource>): Map<string, Statement[]> {
+  const byRole = new Map<string, Statement[]>();
+  const add = (role: string, statements: Json | undefined) => {
+    const list = byRole.get(role) ?? [];
+    list.push(...(asList(statements as Statement | Statement[] | undefined)));
+    byRole.set(role, list);
+  };
+  for (const [id, r] of Object.entries(resources)) {
+    const p = r.Properties ?? {};
+    if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') {
+      const doc = p.PolicyDocument as { Statement?: Json } | undefined;
+      for (const role of refsIn(p.Roles)) {
+        add(role, doc?.Statement);
+      }
+    }
+    if (r.Type === 'AWS::IAM::Role') {
+      for (const policy of asList(p.Policies as Json[] | undefined)) {
+        add(id, (policy as { PolicyDocument?: { Statement?: Json } })?.PolicyDocument?.Statement);
+      }
+      for (const managed of refsIn(p.ManagedPolicyArns)) {
+        const m = resources[managed];
+        if (m?.Type === 'AWS::IAM::ManagedPolicy') {
+          add(id, (m.Properties?.PolicyDocument as { Statement?: Json } | undefined)?.Statement);
+        }
+      }
+    }
+  }
+  return byRole;
+}
+
+/** The services allowed to assume a role (its trust policy), e.g. ["rekognition.amazonaws.com"]. */
+function trustedServices(role: CfnResource): string[] {
+  const doc = role.Properties?.AssumeRolePolicyDocument as { Statement?: Json } | undefined;
+  return asList(doc?.Statement as Json[] | undefined).flatMap((s) => {
+    const principal = (s as { Principal?: { Service?: Json } })?.Principal?.Service;
+    return asList(principal as Json[] | undefined).map((v) => flatten(v));
+  });
+}
+
+/** Property paths where a resource names the role it runs as (not roles it passes on). */
+function roleUsers(resources: Record<string, CfnResource>, skip: Set<string>): Map<string, string[]> {
+  const users = new Map<string, string[]>();
+  for (const [id, r] of Object.entries(resources)) {
+    if (skip.has(id) || r.Type.startsWith('AWS::IAM::') || r.Type === 'AWS::Events::Rule' || r.Type.startsWith('AWS::Lambda::Permission')) {
+      continue;
+    }
+    const props = { ...(r.Properties ?? {}) };
+    delete props.Environment;
+    delete props.DefinitionString;
+    delete props.Definition;
+    delete props.DefaultArguments;
+    for (const leafRef of roleRefs(props)) {
+      if (resources[leafRef]?.Type === 'AWS::IAM::Role') {
+        const list = users.get(leafRef) ?? [];
+        if (!list.includes(id)) {
+          list.push(id);
+        }
+        users.set(leafRef, list);
+      }
+    }
+  }
+  return users;
+}
+
+function roleRefs(value: Json): string[] {
+  const found: string[] = [];
+  const walk = (v: Json, key: string) => {
+    if (Array.isArray(v)) {
+      v.forEach((x) => walk(x, key));
+    } else if (isObject(v)) {
+      if (/role/i.test(key)) {
+        found.push(...refsIn(v));
+        return;
+      }
+      for (const [k, x] of Object.entries(v)) {
+        walk(x, k);
+      }
+    }
+  };
+  walk(value, '');
+  return found;
+}
+
+/** A Step Functions Task's target: "lambda:invoke", "aws-sdk:transcribe:startTranscriptionJob", ... */
+interface TaskState {
+  readonly name: string;
+  readonly resource: string;
+  readonly parameters: Json;
+}
+
+function taskStates(definition: Json): TaskState[] {
+  const tasks: TaskState[] = [];
+  const walkStates = (states: Json | undefined) => {
+    if (!isObject(states)) {
+      return;
+    }
+    for (const [name, state] of Object.entries(states)) {
+      if (!isObject(state)) {
+        continue;
+      }
+      if (state.Type === 'Task' && typeof state.Resource === 'string') {
+        tasks.push({ name, resource: state.Resource, parameters: (state.Parameters ?? state.Arguments ?? null) as Json });
+      }
+      for (const branch of asList(state.Branches as Json[] | undefined)) {
+        walkStates((branch as { States?: Json })?.States);
+      }
+      const inner = (state.ItemProcessor ?? state.Iterator) as { States?: Json } | undefined;
+      walkStates(inner?.States);
+    }
+  };
+  walkStates((definition as { States?: Json })?.States);
+  return tasks;
+}
+
+/** "createTrainingJob.sync" -> "training job"; "startTranscriptionJob" -> undefined (one node per service). */
+function sageMakerNodeName(action: string): string {
+  const base = action.replace(/\.(sync|waitForTaskToken)(:\d)?$/, '');
+  const m = base.match(/^(create|describe|stop|start|list|delete|update)(.+?)$/i);
+  const noun = (m ? m[2] : base)
+    .replace(/HyperParameterTuningJob/, 'tuning job')
+    .replace(/TransformJob/, 'batch transform job')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+  if (/endpoint/.test(noun) || /model/.test(noun) || base === 'invokeEndpoint') {
+    return 'SageMaker hosting';
+  }
+  return `SageMaker ${noun}`;
+}
+
+/** Derive the data-flow graph of one template. */
+export function deriveFlow(template: CfnTemplate, paths: ConstructPaths = {}): FlowGraph {
+  const resources = template.Resources ?? {};
+  const g = new GraphBuilder(resources, paths);
+  const skip = customResourceMachinery(resources);
+  const node = (id: string | undefined) => (id && !skip.has(id) ? g.resourceNode(id) : undefined);
+  const typeOf = (id: string) => resources[id]?.Type;
+  const firstNode = (v: Json | undefined) => refsIn(v).map(node).find((x) => x !== undefined);
+  /** Roles passed to a service (named in an environment or a state's parameters) and which service takes them. */
+  const passedRoles = new Set<string>();
+
+  const entries = Object.entries(resources).filter(([id]) => !skip.has(id));
+  for (const [id, r] of entries) {
+    const p = (r.Properties ?? {}) as Record<string, Json>;
+    switch (r.Type) {
+      case 'AWS::Events::Rule': {
+        const pattern = (p.EventPattern ?? {}) as Record<string, Json>;
+        const sources = asList(pattern.source as Json[] | undefined).map(String);
+        const detailTypes = asList(pattern['detail-type'] as Json[] | undefined).map(String);
+        const label = detailTypes.length > 0 ? detailTypes.join(' / ') : p.ScheduleExpression ? String(p.ScheduleExpression) : 'event';
+        const detail = (pattern.detail ?? {}) as Record<string, Json>;
+        const buckets = refsIn((detail.bucket as Record<string, Json> | undefined)?.name).map(node).filter((x): x is string => !!x);
+        const prefix = leaves((detail.object as Record<string, Json> | undefined)?.key).map((l) => l.text);
+        const fromNodes = buckets.length > 0
+          ? buckets
+          : sources.length > 0
+            ? sources.map((s) => g.serviceNode(serviceName(s.replace(/^aws\./, ''))))
+            : [node(id)!];
+        for (const target of asList(p.Targets as Json[] | undefined)) {
+          const to = firstNode((target as { Arn?: Json }).Arn);
+          for (const from of fromNodes) {
+            g.edge(from, to, prefix.length > 0 ? `${label} ${prefix.join(', ')}` : label);
+          }
+          const dlq = firstNode((target as { DeadLetterConfig?: { Arn?: Json } }).DeadLetterConfig?.Arn);
+          g.edge(node(id) && fromNodes.includes(id) ? id : fromNodes[0], dlq, 'undeliverable events', 'failure');
+        }
+        break;
+      }
+      case 'AWS::Lambda::EventSourceMapping':
+        g.edge(firstNode(p.EventSourceArn), firstNode(p.FunctionName), 'event source mapping');
+        break;
+      case 'AWS::SNS::Subscription':
+        g.edge(firstNode(p.TopicArn), firstNode(p.Endpoint), `subscription (${String(p.Protocol ?? '')})`);
+        g.edge(firstNode(p.TopicArn), firstNode((p.RedrivePolicy as { deadLetterTargetArn?: Json } | undefined)?.deadLetterTargetArn), 'undeliverable messages', 'failure');
+        break;
+      case 'AWS::SNS::Topic':
+        for (const s of asList(p.Subscription as Json[] | undefined)) {
+          const sub = s as { Endpoint?: Json; Protocol?: Json };
+          g.edge(node(id), firstNode(sub.Endpoint), `subscription (${String(sub.Protocol ?? '')})`);
+        }
+        break;
+      case 'AWS::S3::Bucket':
+      case 'Custom::S3BucketNotifications': {
+        const config = (p.NotificationConfiguration ?? {}) as Record<string, Json>;
+        const bucket = r.Type === 'AWS::S3::Bucket' ? node(id) : firstNode(p.BucketName);
+        const kinds: Array<[string, string]> = [['LambdaConfigurations', 'Function'], ['LambdaFunctionConfigurations', 'LambdaFunctionArn'], ['QueueConfigurations', 'Queue'], ['QueueConfigurations', 'QueueArn'], ['TopicConfigurations', 'Topic'], ['TopicConfigurations', 'TopicArn']];
+        for (const [list, key] of kinds) {
+          for (const c of asList(config[list] as Json[] | undefined)) {
+            const cfg = c as Record<string, Json>;
+            g.edge(bucket, firstNode(cfg[key]), `notification ${asList(cfg.Events as Json[] | undefined).concat(cfg.Event ? [cfg.Event] : []).join(', ')}`.trim());
+          }
+        }
+        break;
+      }
+      case 'AWS::SQS::Queue': {
+        const redrive = p.RedrivePolicy as { deadLetterTargetArn?: Json; maxReceiveCount?: Json } | undefined;
+        if (redrive) {
+          g.edge(node(id), firstNode(redrive.deadLetterTargetArn), `after ${String(redrive.maxReceiveCount ?? '?')} receives`, 'failure');
+        }
+        break;
+      }
+      case 'AWS::Lambda::Function': {
+        g.edge(node(id), firstNode((p.DeadLetterConfig as { TargetArn?: Json } | undefined)?.TargetArn), 'failed async events', 'failure');
+        const env = (p.Environment as { Variables?: Json } | undefined)?.Variables;
+        for (const ref of refsIn(env ?? null)) {
+          if (typeOf(ref) === 'AWS::IAM::Role') {
+            passedRoles.add(ref);
+          }
+        }
+        break;
+      }
+      case 'AWS::Lambda::EventInvokeConfig': {
+        const dest = p.DestinationConfig as { OnFailure?: { Destination?: Json }; OnSuccess?: { Destination?: Json } } | undefined;
+        g.edge(firstNode(p.FunctionName), firstNode(dest?.OnSuccess?.Destination), 'on success');
+        g.edge(firstNode(p.FunctionName), firstNode(dest?.OnFailure?.Destination), 'on failure', 'failure');
+        break;
+      }
+      case 'AWS::KinesisFirehose::DeliveryStream': {
+        const me = node(id);
+        g.edge(firstNode((p.KinesisStreamSourceConfiguration as { KinesisStreamARN?: Json } | undefined)?.KinesisStreamARN), me, 'source stream');
+        const dest = (p.ExtendedS3DestinationConfiguration ?? p.S3DestinationConfiguration) as Record<string, Json> | undefined;
+        if (dest) {
+          const conversion = dest.DataFormatConversionConfiguration as Record<string, Json> | undefined;
+          const enabled = conversion && conversion.Enabled !== false;
+          const out = (conversion?.OutputFormatConfiguration as { Serializer?: Record<string, Json> } | undefined)?.Serializer;
+          const format = out?.ParquetSerDe !== undefined ? ' as Parquet' : out?.OrcSerDe !== undefined ? ' as ORC' : '';
+          g.edge(me, firstNode(dest.BucketARN), `delivery${enabled ? format : ''}`);
+          if (enabled) {
+            const schema = conversion.SchemaConfiguration as Record<string, Json> | undefined;
+            g.edge(firstNode(schema?.TableName) ?? firstNode(schema?.DatabaseName), me, 'schema for conversion', 'schema');
+          }
+          const processors = (dest.ProcessingConfiguration as { Processors?: Json } | undefined)?.Processors;
+          for (const fn of refsIn(processors ?? null).map(node).filter((x) => x && typeOf(x) === 'AWS::Lambda::Function')) {
+            g.edge(me, fn, 'transform records');
+          }
+        }
+        break;
+      }
+      case 'AWS::Rekognition::StreamProcessor': {
+        const me = node(id);
+        g.edge(firstNode((p.KinesisVideoStream as { Arn?: Json } | undefined)?.Arn), me, 'video frames');
+        g.edge(me, firstNode((p.KinesisDataStream as { Arn?: Json } | undefined)?.Arn), 'analysis results');
+        g.edge(me, firstNode((p.NotificationChannel as { Arn?: Json } | undefined)?.Arn), 'status notifications');
+        g.edge(me, firstNode((p.S3Destination as { BucketName?: Json } | undefined)?.BucketName), 'results');
+        break;
+      }
+      case 'AWS::StepFunctions::StateMachine': {
+        const me = node(id);
+        const text = p.DefinitionString !== undefined ? flatten(p.DefinitionString) : JSON.stringify(p.Definition ?? {});
+        let definition: Json;
+        try {
+          definition = JSON.parse(text) as Json;
+        } catch {
+          // A definition built from intrinsics this reader does not know: show the machine, not its tasks.
+          definition = {};
+        }
+        for (const task of taskStates(definition)) {
+          stateMachineTask(g, me, task, node, typeOf, passedRoles);
+        }
+        break;
+      }
+      case 'AWS::Glue::Job': {
+        const me = node(id);
+        for (const [key, value] of Object.entries((p.DefaultArguments ?? {}) as Record<string, Json>)) {
+          if (/temp|log|script|extra|jars|py-files|conf/i.test(key)) {
+            continue;
+          }
+          for (const ref of refsIn(value).map(node).filter((x): x is string => !!x)) {
+            if (WRITE_KEY.test(key)) {
+              g.edge(me, ref, key.replace(/^--/, ''));
+            } else {
+              g.edge(ref, me, key.replace(/^--/, ''));
+            }
+          }
+        }
+        break;
+      }
+      case 'AWS::Glue::Crawler': {
+        const me = node(id);
+        const targets = (p.Targets ?? {}) as Record<string, Json>;
+        for (const t of asList(targets.S3Targets as Json[] | undefined)) {
+          g.edge(firstNode((t as { Path?: Json }).Path), me, 'crawls');
+        }
+        for (const t of asList(targets.CatalogTargets as Json[] | undefined)) {
+          for (const table of refsIn(t)) {
+            g.edge(node(table), me, 'crawls');
+          }
+        }
+        g.edge(me, firstNode(p.DatabaseName), 'writes tables');
+        break;
+      }
+      case 'AWS::Glue::Table': {
+        const input = (p.TableInput ?? {}) as { StorageDescriptor?: { Location?: Json } };
+        g.edge(firstNode(input.StorageDescriptor?.Location), node(id), 'catalogued as', 'schema');
+        break;
+      }
+      case 'AWS::Athena::WorkGroup': {
+        const config = (p.WorkGroupConfiguration ?? {}) as { ResultConfiguration?: { OutputLocation?: Json } };
+        g.edge(node(id), firstNode(config.ResultConfiguration?.OutputLocation), 'query results');
+        break;
+      }
+      case 'AWS::EC2::VPCEndpoint': {
+        const n = g.node(node(id) ?? '');
+        if (n) {
+          const name = flatten(p.ServiceName).replace(/^com\.amazonaws\.(region|[a-z0-9-]+)\./, '').replace(/^aws\.sagemaker\.(region|[a-z0-9-]+)\./, 'sagemaker.');
+          n.detail = `${String(p.VpcEndpointType ?? 'Gateway')}: ${name}`;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  iamEdges(g, resources, skip, node, passedRoles);
+  const vpcs = placeInVpcs(g, resources, paths);
+  return g.result(vpcs);
+}
+
+function stateMachineTask(
+  g: GraphBuilder,
+  machine: string | undefined,
+  task: TaskState,
+  node: (id: string | undefined) => string | undefined,
+  typeOf: (id: string) => string | undefined,
+  passedRoles: Set<string>,
+): void {
+  const paramLeaves = leaves(task.parameters);
+  for (const leaf of paramLeaves) {
+    for (const ref of tokensIn(leaf.text)) {
+      if (typeOf(ref) === 'AWS::IAM::Role') {
+        passedRoles.add(ref);
+      }
+    }
+  }
+  const direct = tokensIn(task.resource);
+  if (direct.length > 0) {
+    // A Lambda ARN as the Resource: the legacy way to invoke a function.
+    g.edge(machine, node(direct[0]), task.name);
+    return;
+  }
+  const m = task.resource.match(/^arn:[^:]+:states:::(.+)$/);
+  if (!m) {
+    return;
+  }
+  const parts = m[1].split(':');
+  const sdk = parts[0] === 'aws-sdk';
+  const service = sdk ? parts[1] : parts[0];
+  const action = (sdk ? parts[2] : parts[1]) ?? '';
+  const verb = action.charAt(0).toUpperCase() + action.slice(1).replace(/\.(sync|waitForTaskToken)(:\d)?$/, '');
+  const refs = (filter: (path: string[]) => boolean) =>
+    paramLeaves.filter((l) => filter(l.path)).flatMap((l) => tokensIn(l.text)).map(node).filter((x): x is string => !!x);
+
+  if (service === 'lambda' && /^invoke/.test(action)) {
+    for (const fn of refs((path) => path.some((k) => /^FunctionName/.test(k)))) {
+      g.edge(machine, fn, task.name);
+    }
+    return;
+  }
+  if (RESOURCE_SERVICES.has(service)) {
+    const targets = refs(() => true);
+    const reads = READ.test(verb);
+    if (targets.length === 0) {
+      g.edge(machine, g.serviceNode(serviceName(service)), task.name);
+    }
+    for (const t of targets) {
+      if (reads) {
+        g.edge(t, machine, task.name);
+      } else {
+        g.edge(machine, t, task.name);
+      }
+    }
+    return;
+  }
+  const svcNode = g.serviceNode(service === 'sagemaker' ? sageMakerNodeName(action) : serviceName(service));
+  g.edge(machine, svcNode, task.name);
+  for (const leaf of paramLeaves) {
+    for (const ref of tokensIn(leaf.text).map(node).filter((x): x is string => !!x)) {
+      if (leaf.path.some((k) => WRITE_KEY.test(k))) {
+        g.edge(svcNode, ref, leaf.path.filter((k) => /[A-Za-z]/.test(k)).slice(-1)[0] ?? 'writes');
+      } else {
+        g.edge(ref, svcNode, leaf.path.filter((k) => /[A-Za-z]/.test(k)).slice(-1)[0] ?? 'reads');
+      }
+    }
+  }
+}
+
+function iamEdges(
+  g: GraphBuilder,
+  resources: Record<string, CfnResource>,
+  skip: Set<string>,
+  node: (id: string | undefined) => string | undefined,
+  passedRoles: Set<string>,
+): void {
+  const users = roleUsers(resources, skip);
+  for (const [role, statements] of statementsByRole(resources)) {
+    if (skip.has(role) || !resources[role]) {
+      continue;
+    }
+    const trusted = trustedServices(resources[role]).map((s) => s.replace(/\.amazonaws\.com(\.cn)?$/, ''));
+    const principals = (users.get(role) ?? []).map(node).filter((x): x is string => !!x);
+    if (principals.length === 0 || passedRoles.has(role)) {
+      // Nothing in the template runs as this role: the service that assumes it acts with it.
+      for (const s of trusted.filter((t) => t !== 'lambda' && t !== 'states')) {
+        principals.push(g.serviceNode(serviceName(s)));
+      }
+    }
+    const labels = new Map<string, Set<string>>();
+    const addLabel = (from: string, to: string, label: string) => {
+      const key = `${from}>${to}`;
+      labels.set(key, (labels.get(key) ?? new Set()).add(label));
+    };
+    for (const st of statements) {
+      if (st.Effect !== 'Allow') {
+        continue;
+      }
+      for (const action of asList(st.Action)) {
+        const [svc, name = ''] = String(action).split(':');
+        if (IGNORED_SERVICES.has(svc)) {
+          continue;
+        }
+        const verb = name.replace(/\*$/, '');
+        const reads = READ.test(verb);
+        const writes = WRITE.test(verb);
+        if (!reads && !writes) {
+          continue;
+        }
+        const targets = refsIn(st.Resource ?? null).map(node).filter((x): x is string => !!x);
+        const label = svc === 's3' ? (reads ? 'read' : 'write') : verb;
+        for (const principal of principals) {
+          if (targets.length === 0) {
+            if (!RESOURCE_SERVICES.has(svc) || svc === 'glue') {
+              addLabel(principal, g.serviceNode(svc === 'sagemaker' ? sageMakerNodeName(name) : serviceName(svc)), verb);
+            }
+            continue;
+          }
+          for (const t of targets) {
+            if (reads) {
+              addLabel(t, principal, label);
+            } else {
+              addLabel(principal, t, label);
+            }
+          }
+        }
+      }
+    }
+    for (const [key, set] of labels) {
+      const [from, to] = key.split('>');
+      if (g.hasEdge(from, to)) {
+        continue;
+      }
+      const list = [...set].sort();
+      g.edge(from, to, list.length > 3 ? `${list.slice(0, 3).join(', ')} +${list.length - 3}` : list.join(', '), 'data', true);
+    }
+  }
+}
+
+/** Put nodes in the VPC whose subnets or security groups they name. */
+function placeInVpcs(g: GraphBuilder, resources: Record<string, CfnResource>, paths: ConstructPaths): Array<{ id: string; construct: string }> {
+  const vpcs = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::EC2::VPC').map(([id]) => id);
+  if (vpcs.length === 0) {
+    return [];
+  }
+  const vpcOf = new Map<string, string>();
+  for (const v of vpcs) {
+    vpcOf.set(v, v);
+  }
+  for (const [id, r] of Object.entries(resources)) {
+    if (['AWS::EC2::Subnet', 'AWS::EC2::SecurityGroup'].includes(r.Type)) {
+      const v = refsIn(r.Properties?.VpcId ?? null).find((x) => vpcs.includes(x));
+      if (v) {
+        vpcOf.set(id, v);
+      }
+    }
+  }
+  for (const [id, r] of Object.entries(resources)) {
+    const n = g.node(id);
+    if (!n || vpcOf.has(id)) {
+      continue;
+    }
+    const v = refsIn((r.Properties ?? null) as Json).map((x) => vpcOf.get(x)).find((x) => x !== undefined);
+    if (v) {
+      n.vpc = v;
+    }
+  }
+  return vpcs.map((v) => ({ id: v, construct: constructLabel(paths[v], v) }));
+}
