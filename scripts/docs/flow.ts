@@ -387,7 +387,8 @@ export function deriveFlow(template: CfnTemplate, paths: ConstructPaths = {}): F
   /** Roles passed to a service (named in an environment or a state's parameters) and which service takes them. */
   const passedRoles = new Set<string>();
 
-  const entries = Object.entries(resources).filter(([id]) => !skip.has(id));
+  // S3 notifications are written as a custom resource: read it, though its handler is machinery.
+  const entries = Object.entries(resources).filter(([id, r]) => !skip.has(id) || r.Type === 'Custom::S3BucketNotifications');
   for (const [id, r] of entries) {
     const p = (r.Properties ?? {}) as Record<string, Json>;
     switch (r.Type) {
@@ -431,11 +432,13 @@ export function deriveFlow(template: CfnTemplate, paths: ConstructPaths = {}): F
       case 'Custom::S3BucketNotifications': {
         const config = (p.NotificationConfiguration ?? {}) as Record<string, Json>;
         const bucket = r.Type === 'AWS::S3::Bucket' ? node(id) : firstNode(p.BucketName);
-        const kinds: Array<[string, string]> = [['LambdaConfigurations', 'Function'], ['LambdaFunctionConfigurations', 'LambdaFunctionArn'], ['QueueConfigurations', 'Queue'], ['QueueConfigurations', 'QueueArn'], ['TopicConfigurations', 'Topic'], ['TopicConfigurations', 'TopicArn']];
-        for (const [list, key] of kinds) {
+        const configs: Array<[string, string]> = [['LambdaConfigurations', 'Function'], ['LambdaFunctionConfigurations', 'LambdaFunctionArn'], ['QueueConfigurations', 'Queue'], ['QueueConfigurations', 'QueueArn'], ['TopicConfigurations', 'Topic'], ['TopicConfigurations', 'TopicArn']];
+        for (const [list, key] of configs) {
           for (const c of asList(config[list] as Json[] | undefined)) {
             const cfg = c as Record<string, Json>;
-            g.edge(bucket, firstNode(cfg[key]), `notification ${asList(cfg.Events as Json[] | undefined).concat(cfg.Event ? [cfg.Event] : []).join(', ')}`.trim());
+            const filters = leaves(cfg.Filter).filter((l) => l.path.includes('Value')).map((l) => l.text);
+            const kinds = asList(cfg.Events as Json[] | undefined).concat(cfg.Event ? [cfg.Event] : []);
+            g.edge(bucket, firstNode(cfg[key]), `notification ${[...kinds, ...filters].join(' ')}`.trim());
           }
         }
         break;
@@ -623,11 +626,13 @@ function stateMachineTask(
   const svcNode = g.serviceNode(service === 'sagemaker' ? sageMakerNodeName(action) : serviceName(service));
   g.edge(machine, svcNode, task.name);
   for (const leaf of paramLeaves) {
+    // The parameter's own name ("OutputBucketName", "S3Uri") says what the value is for.
+    const name = (leaf.path[leaf.path.length - 1] ?? '').replace(/\.\$$/, '');
     for (const ref of tokensIn(leaf.text).map(node).filter((x): x is string => !!x)) {
       if (leaf.path.some((k) => WRITE_KEY.test(k))) {
-        g.edge(svcNode, ref, leaf.path.filter((k) => /[A-Za-z]/.test(k)).slice(-1)[0] ?? 'writes');
+        g.edge(svcNode, ref, name);
       } else {
-        g.edge(ref, svcNode, leaf.path.filter((k) => /[A-Za-z]/.test(k)).slice(-1)[0] ?? 'reads');
+        g.edge(ref, svcNode, name);
       }
     }
   }
