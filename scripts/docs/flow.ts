@@ -111,7 +111,7 @@ const SERVICE_NAMES: Record<string, string> = {
 
 /** Actions that move no data between the resources of an architecture (encryption, logs, tracing, networking). */
 const IGNORED_SERVICES = new Set(['kms', 'logs', 'xray', 'iam', 'ec2', 'cloudwatch', 'events', 'sts', 'ecr', 'ssm', 'tag', 'cloudformation']);
-const READ = /^(Get(?!Bucket)|Receive|Query|Scan|BatchGet|Select|SubscribeToShard)/;
+const READ = /^(Get(?!Bucket|Queue|.*Attributes$|.*Policy$|EncryptionConfiguration)|Receive|Query|Scan|BatchGet|Select|SubscribeToShard)/;
 const WRITE = /^(Put|Send|Publish|Start|Create|Invoke|Upload|Write|BatchWrite|UpdateItem|Detect|Translate|Synthesize|Analyze|Recognize|Classify|BatchDetect|Index)/;
 /** A parameter or argument whose name says the service writes there. */
 const WRITE_KEY = /output|destination|result|target|notification|checkpoint|sink|write|dest/i;
@@ -197,8 +197,17 @@ class GraphBuilder {
     this.edges.set(key, { from, to, label, style });
   }
 
-  hasEdge(from: string, to: string): boolean {
-    return this.edges.has(`${from}>${to}`) || this.edges.has(`${to}>${from}`);
+  /** Pairs joined by the template's own wiring, in either direction: IAM edges do not repeat them. */
+  private wiring = new Set<string>();
+
+  freezeWiring(): void {
+    for (const e of this.edges.values()) {
+      this.wiring.add(`${e.from}>${e.to}`).add(`${e.to}>${e.from}`);
+    }
+  }
+
+  isWired(from: string, to: string): boolean {
+    return this.wiring.has(`${from}>${to}`);
   }
 
   result(vpcs: Array<{ id: string; construct: string }>): FlowGraph {
@@ -415,9 +424,12 @@ export function deriveFlow(template: CfnTemplate, paths: ConstructPaths = {}): F
         }
         break;
       }
-      case 'AWS::Lambda::EventSourceMapping':
+      case 'AWS::Lambda::EventSourceMapping': {
         g.edge(firstNode(p.EventSourceArn), firstNode(p.FunctionName), 'event source mapping');
+        const onFailure = (p.DestinationConfig as { OnFailure?: { Destination?: Json } } | undefined)?.OnFailure?.Destination;
+        g.edge(firstNode(p.FunctionName), firstNode(onFailure), 'failed batches', 'failure');
         break;
+      }
       case 'AWS::SNS::Subscription':
         g.edge(firstNode(p.TopicArn), firstNode(p.Endpoint), `subscription (${String(p.Protocol ?? '')})`);
         g.edge(firstNode(p.TopicArn), firstNode((p.RedrivePolicy as { deadLetterTargetArn?: Json } | undefined)?.deadLetterTargetArn), 'undeliverable messages', 'failure');
@@ -645,6 +657,7 @@ function iamEdges(
   node: (id: string | undefined) => string | undefined,
   passedRoles: Set<string>,
 ): void {
+  g.freezeWiring();
   const users = roleUsers(resources, skip);
   for (const [role, statements] of statementsByRole(resources)) {
     if (skip.has(role) || !resources[role]) {
@@ -679,19 +692,24 @@ function iamEdges(
           continue;
         }
         const targets = refsIn(st.Resource ?? null).map(node).filter((x): x is string => !!x);
-        const label = svc === 's3' ? (reads ? 'read' : 'write') : verb;
         for (const principal of principals) {
           if (targets.length === 0) {
             if (!RESOURCE_SERVICES.has(svc) || svc === 'glue') {
-              addLabel(principal, g.serviceNode(svc === 'sagemaker' ? sageMakerNodeName(name) : serviceName(svc)), verb);
+              // Calling a service sends it data; reading its results (Get*) brings data back.
+              const service = g.serviceNode(svc === 'sagemaker' ? sageMakerNodeName(name) : serviceName(svc));
+              if (reads) {
+                addLabel(service, principal, verb);
+              } else {
+                addLabel(principal, service, verb);
+              }
             }
             continue;
           }
           for (const t of targets) {
             if (reads) {
-              addLabel(t, principal, label);
+              addLabel(t, principal, `${READ_WORD}${verb}`);
             } else {
-              addLabel(principal, t, label);
+              addLabel(principal, t, `${WRITE_WORD}${verb}`);
             }
           }
         }
@@ -699,13 +717,31 @@ function iamEdges(
     }
     for (const [key, set] of labels) {
       const [from, to] = key.split('>');
-      if (g.hasEdge(from, to)) {
+      if (g.isWired(from, to)) {
         continue;
       }
-      const list = [...set].sort();
-      g.edge(from, to, list.length > 3 ? `${list.slice(0, 3).join(', ')} +${list.length - 3}` : list.join(', '), 'data', true);
+      g.edge(from, to, iamLabel([...set]), 'data', true);
     }
   }
+}
+
+const READ_WORD = 'read:';
+const WRITE_WORD = 'write:';
+
+/**
+ * Label of an IAM-derived edge: the actions when they are few and say something (Publish,
+ * StartExecution, StartLabelDetection), "read"/"write" for a grant's family of actions on a resource.
+ */
+function iamLabel(labels: string[]): string {
+  const onResource = labels.some((l) => l.startsWith(READ_WORD) || l.startsWith(WRITE_WORD));
+  const verbs = [...new Set(labels.map((l) => l.replace(READ_WORD, '').replace(WRITE_WORD, '')))].sort();
+  if (onResource) {
+    if (verbs.length <= 2 && !verbs.some((v) => /Object$/.test(v) || v === '')) {
+      return verbs.join(', ');
+    }
+    return labels[0].startsWith(READ_WORD) ? 'read' : 'write';
+  }
+  return verbs.length > 3 ? `${verbs.slice(0, 3).join(', ')} +${verbs.length - 3}` : verbs.join(', ');
 }
 
 /** Put nodes in the VPC whose subnets or security groups they name. */
