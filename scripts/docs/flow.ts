@@ -666,8 +666,9 @@ function iamEdges(
     const trusted = trustedServices(resources[role]).map((s) => s.replace(/\.amazonaws\.com(\.cn)?$/, ''));
     const principals = (users.get(role) ?? []).map(node).filter((x): x is string => !!x);
     if (principals.length === 0 || passedRoles.has(role)) {
-      // Nothing in the template runs as this role: the service that assumes it acts with it.
-      for (const s of trusted.filter((t) => t !== 'lambda' && t !== 'states')) {
+      // Nothing in the template runs as this role: the service that assumes it acts with it
+      // (EventBridge's target roles are already drawn as the rule's edges).
+      for (const s of trusted.filter((t) => !['lambda', 'states', 'events', 'scheduler'].includes(t))) {
         principals.push(g.serviceNode(serviceName(s)));
       }
     }

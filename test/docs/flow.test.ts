@@ -60,8 +60,9 @@ describe('data-flow edges derived from a template', () => {
       expect.stringMatching(/^Uploads -> Starter: Object Created .*videos\//),
       expect.stringMatching(/^Uploads -> Pipeline: Object Created/),
     ]));
-    // The rule itself is how, not where, data goes: it is not a node.
+    // The rule itself is how, not where, data goes: it is not a node, nor is the role it starts the machine with.
     expect(g.nodes.map((n) => n.service)).not.toContain('EventBridge rule');
+    expect(g.nodes.map((n) => n.service)).not.toContain('EventBridge');
   });
 
   it('EventBridge: a service event (Transcribe job state change) comes from the service node', () => {
@@ -81,13 +82,19 @@ describe('data-flow edges derived from a template', () => {
       const stream = new kinesis.Stream(s, 'Clicks', { shardCount: 1 });
       const worker = fn(s, 'Worker');
       worker.addEventSource(new sources.SqsEventSource(queue));
-      worker.addEventSource(new sources.KinesisEventSource(stream, { startingPosition: lambda.StartingPosition.LATEST }));
+      worker.addEventSource(new sources.KinesisEventSource(stream, {
+        startingPosition: lambda.StartingPosition.LATEST,
+        onFailure: new sources.SqsDlq(new sqs.Queue(s, 'FailedBatches')),
+      }));
     });
     expect(edgesOf(g)).toEqual(expect.arrayContaining([
       'Jobs -> Worker: event source mapping',
       'Clicks -> Worker: event source mapping',
       'Jobs -> Failed: after 5 receives',
+      'Worker -> FailedBatches: failed batches',
     ]));
+    // The function's sqs:GetQueueAttributes on its failure queue is not data coming back.
+    expect(linksOf(g)).not.toContain('FailedBatches -> Worker');
     expect(g.edges.find((e) => e.label === 'after 5 receives')!.style).toBe('failure');
   });
 
@@ -202,10 +209,13 @@ describe('data-flow edges derived from a template', () => {
       const starter = fn(s, 'StartDetection', { TOPIC_ARN: topic.topicArn, ROLE_ARN: role.roleArn });
       starter.addToRolePolicy(new iam.PolicyStatement({ actions: ['rekognition:StartLabelDetection'], resources: ['*'] }));
       starter.addToRolePolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [role.roleArn] }));
+      fn(s, 'Collect').addToRolePolicy(new iam.PolicyStatement({ actions: ['rekognition:GetLabelDetection'], resources: ['*'] }));
     });
     expect(edgesOf(g)).toEqual(expect.arrayContaining([
       'StartDetection -> Amazon Rekognition: StartLabelDetection',
       'Amazon Rekognition -> AmazonRekognitionJobs: Publish',
+      // Reading a job's results brings data back from the service.
+      'Amazon Rekognition -> Collect: GetLabelDetection',
     ]));
   });
 
