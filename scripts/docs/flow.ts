@@ -339,6 +339,9 @@ function roleRefs(value: Json): string[] {
   return found;
 }
 
+/** Role logical id -> the job nodes it is passed to (empty: passed to the service itself). */
+type PassedRoles = Map<string, Set<string>>;
+
 /** A Step Functions Task's target: "lambda:invoke", "aws-sdk:transcribe:startTranscriptionJob", ... */
 interface TaskState {
   readonly name: string;
@@ -393,8 +396,11 @@ export function deriveFlow(template: CfnTemplate, paths: ConstructPaths = {}): F
   const node = (id: string | undefined) => (id && !skip.has(id) ? g.resourceNode(id) : undefined);
   const typeOf = (id: string) => resources[id]?.Type;
   const firstNode = (v: Json | undefined) => refsIn(v).map(node).find((x) => x !== undefined);
-  /** Roles passed to a service (named in an environment or a state's parameters) and which service takes them. */
-  const passedRoles = new Set<string>();
+  /**
+   * Roles handed to a service rather than assumed by their holder: named in a function's
+   * environment (the service node acts with them) or in a Task's parameters (the job node does).
+   */
+  const passedRoles: PassedRoles = new Map();
 
   // S3 notifications are written as a custom resource: read it, though its handler is machinery.
   const entries = Object.entries(resources).filter(([id, r]) => !skip.has(id) || r.Type === 'Custom::S3BucketNotifications');
@@ -467,7 +473,7 @@ export function deriveFlow(template: CfnTemplate, paths: ConstructPaths = {}): F
         const env = (p.Environment as { Variables?: Json } | undefined)?.Variables;
         for (const ref of refsIn(env ?? null)) {
           if (typeOf(ref) === 'AWS::IAM::Role') {
-            passedRoles.add(ref);
+            passedRoles.set(ref, passedRoles.get(ref) ?? new Set());
           }
         }
         break;
@@ -586,18 +592,21 @@ function stateMachineTask(
   task: TaskState,
   node: (id: string | undefined) => string | undefined,
   typeOf: (id: string) => string | undefined,
-  passedRoles: Set<string>,
+  passedRoles: PassedRoles,
 ): void {
   const paramLeaves = leaves(task.parameters);
-  for (const leaf of paramLeaves) {
-    for (const ref of tokensIn(leaf.text)) {
-      if (typeOf(ref) === 'AWS::IAM::Role') {
-        passedRoles.add(ref);
+  const rolesPassedTo = (receiver?: string) => {
+    for (const ref of paramLeaves.flatMap((l) => tokensIn(l.text)).filter((r) => typeOf(r) === 'AWS::IAM::Role')) {
+      const set = passedRoles.get(ref) ?? new Set<string>();
+      if (receiver) {
+        set.add(receiver);
       }
+      passedRoles.set(ref, set);
     }
-  }
+  };
   const direct = tokensIn(task.resource);
   if (direct.length > 0) {
+    rolesPassedTo();
     // A Lambda ARN as the Resource: the legacy way to invoke a function.
     g.edge(machine, node(direct[0]), task.name);
     return;
@@ -615,12 +624,14 @@ function stateMachineTask(
     paramLeaves.filter((l) => filter(l.path)).flatMap((l) => tokensIn(l.text)).map(node).filter((x): x is string => !!x);
 
   if (service === 'lambda' && /^invoke/.test(action)) {
+    rolesPassedTo();
     for (const fn of refs((path) => path.some((k) => /^FunctionName/.test(k)))) {
       g.edge(machine, fn, task.name);
     }
     return;
   }
   if (RESOURCE_SERVICES.has(service)) {
+    rolesPassedTo();
     const targets = refs(() => true);
     const reads = READ.test(verb);
     if (targets.length === 0) {
@@ -637,6 +648,7 @@ function stateMachineTask(
   }
   const svcNode = g.serviceNode(service === 'sagemaker' ? sageMakerNodeName(action) : serviceName(service));
   g.edge(machine, svcNode, task.name);
+  rolesPassedTo(svcNode);
   for (const leaf of paramLeaves) {
     // The parameter's own name ("OutputBucketName", "S3Uri") says what the value is for.
     const name = (leaf.path[leaf.path.length - 1] ?? '').replace(/\.\$$/, '');
@@ -655,7 +667,7 @@ function iamEdges(
   resources: Record<string, CfnResource>,
   skip: Set<string>,
   node: (id: string | undefined) => string | undefined,
-  passedRoles: Set<string>,
+  passedRoles: PassedRoles,
 ): void {
   g.freezeWiring();
   const users = roleUsers(resources, skip);
@@ -665,7 +677,9 @@ function iamEdges(
     }
     const trusted = trustedServices(resources[role]).map((s) => s.replace(/\.amazonaws\.com(\.cn)?$/, ''));
     const principals = (users.get(role) ?? []).map(node).filter((x): x is string => !!x);
-    if (principals.length === 0 || passedRoles.has(role)) {
+    const receivers = [...(passedRoles.get(role) ?? [])];
+    principals.push(...receivers);
+    if (principals.length === 0 || (passedRoles.has(role) && receivers.length === 0)) {
       // Nothing in the template runs as this role: the service that assumes it acts with it
       // (EventBridge's target roles are already drawn as the rule's edges).
       for (const s of trusted.filter((t) => !['lambda', 'states', 'events', 'scheduler'].includes(t))) {

@@ -166,6 +166,9 @@ describe('data-flow edges derived from a template', () => {
       const media = new s3.Bucket(s, 'Media');
       const transcripts = new s3.Bucket(s, 'Transcripts');
       const models = new s3.Bucket(s, 'Models');
+      const code = new s3.Bucket(s, 'Code');
+      const jobRole = new iam.Role(s, 'JobRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+      code.grantRead(jobRole);
       const start = new tasks.CallAwsService(s, 'StartTranscription', {
         service: 'transcribe',
         action: 'startTranscriptionJob',
@@ -182,6 +185,7 @@ describe('data-flow edges derived from a template', () => {
           Type: 'Task',
           Resource: 'arn:aws:states:::sagemaker:createTrainingJob.sync',
           Parameters: {
+            RoleArn: jobRole.roleArn,
             InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3Uri: `s3://${media.bucketName}/train/` } } }],
             OutputDataConfig: { S3OutputPath: `s3://${models.bucketName}/out/` },
             CheckpointConfig: { S3Uri: `s3://${models.bucketName}/checkpoints/` },
@@ -198,7 +202,10 @@ describe('data-flow edges derived from a template', () => {
       'Chain -> SageMaker training job: Train',
       'Media -> SageMaker training job: S3Uri',
       expect.stringMatching(/^SageMaker training job -> Models: S3(OutputPath|Uri)/),
+      // The execution role passed to the job: what it may read, the job reads.
+      'Code -> SageMaker training job: read',
     ]));
+    expect(g.nodes.map((n) => n.service)).not.toContain('SageMaker');
   });
 
   it('Rekognition notification channel: function -> Rekognition -> topic, from the passed role and its grant', () => {
