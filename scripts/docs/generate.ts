@@ -130,3 +130,20 @@ export function generateDocs(synth: Synthesized, files: Readonly<Record<string, 
   }
   return { files: out, missingPages };
 }
+
+/**
+ * The generated regions of the given files that differ from what the app generates now, as
+ * "<file> <!-- <region> -->" lines. Compares only: nothing is written.
+ */
+export function staleRegions(synth: Synthesized, files: Readonly<Record<string, string | undefined>>): string[] {
+  const { files: generated } = generateDocs(synth, files);
+  const stale: string[] = [];
+  for (const [file, text] of Object.entries(generated)) {
+    for (const region of file === 'README.md' ? ['architectures'] : ['diagram', 'acks']) {
+      if (readRegion(files[file] ?? '', region) !== readRegion(text, region)) {
+        stale.push(`${file} <!-- ${region} -->`);
+      }
+    }
+  }
+  return stale;
+}

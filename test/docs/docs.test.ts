@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Synthesized, synthesizeArchitectures } from '../../scripts/docs/assembly';
-import { docsPageOf, documented, generateDocs, UNDOCUMENTED_ARCHITECTURES } from '../../scripts/docs/generate';
-import { layoutProblems, readRegion } from '../../scripts/docs/markdown';
+import { docsPageOf, documented, staleRegions, UNDOCUMENTED_ARCHITECTURES } from '../../scripts/docs/generate';
+import { layoutProblems } from '../../scripts/docs/markdown';
 import { testApp } from '../helpers/app';
 
 const root = path.join(__dirname, '../..');
@@ -38,17 +38,8 @@ describe('generated regions of the committed docs', () => {
 
   it('diagrams, acknowledgement tables and the README table are what npm run docs generates now', () => {
     const files = Object.fromEntries(['README.md', ...documented(synth).map((s) => docsPageOf(s.architecture))].map((f) => [f, read(f)]));
-    const { files: generated } = generateDocs(synth, files);
-    const stale: string[] = [];
-    for (const [file, text] of Object.entries(generated)) {
-      for (const region of file === 'README.md' ? ['architectures'] : ['diagram', 'acks']) {
-        if (readRegion(files[file] ?? '', region) !== readRegion(text, region)) {
-          stale.push(`${file} <!-- ${region} --> is out of date: run npm run docs`);
-        }
-      }
-    }
-    expect(Object.keys(generated)).toContain('README.md');
-    expect(stale).toEqual([]);
+    expect(files['README.md']).toContain('<!-- architectures:start -->');
+    expect(staleRegions(synth, files).map((r) => `${r} is out of date: run npm run docs`)).toEqual([]);
   });
 
   it('every architecture page has the brief\'s sections in order, the generated regions inside them', () => {

@@ -9,7 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { acknowledge } from '../../lib/gates';
 import { readAssembly, ruleIdOf, StackDoc } from '../../scripts/docs/assembly';
 import { FlowGraph } from '../../scripts/docs/flow';
-import { acknowledgementTable, architectureTable, diagramOf, generateDocs } from '../../scripts/docs/generate';
+import { acknowledgementTable, architectureTable, diagramOf, generateDocs, staleRegions } from '../../scripts/docs/generate';
 import { layoutProblems, readRegion, REQUIRED_SECTIONS, summaryOf, titleOf, writeRegion } from '../../scripts/docs/markdown';
 import { renderMermaid } from '../../scripts/docs/mermaid';
 import { testApp } from '../helpers/app';
@@ -155,5 +155,34 @@ describe('opt-in parts', () => {
     const graph = diagramOf(b, f, ['speech.x', 'video.streaming']);
     const extra = graph.nodes.filter((n) => n.optIn).map((n) => `${n.construct}: ${n.optIn}`);
     expect(extra.sort()).toEqual(['Extra: -c video.streaming=true', 'ExtraDlq: -c video.streaming=true']);
+  });
+});
+
+describe('staleness check', () => {
+  const PAGE = ['# Fixture', '', 'Text.', '', ...REQUIRED_SECTIONS.flatMap((h) => [h, '', ...(h === '## Diagram' ? ['<!-- diagram:start -->', '<!-- diagram:end -->'] : []), ...(h.startsWith('## Security') ? ['<!-- acks:start -->', '<!-- acks:end -->'] : []), ''])].join('\n');
+  const README = '# R\n\n<!-- architectures:start -->\n<!-- architectures:end -->\n';
+
+  function synthOf(build: (s: Stack) => void) {
+    const app = testApp({ gates: false });
+    const s = new Stack(app, 'Fixture', { tags: { architecture: 'fixture' } });
+    build(s);
+    return { stacks: readAssembly(app.synth().directory), optIns: [] };
+  }
+  const base = (s: Stack) => new s3.Bucket(s, 'Data').grantRead(new iam.Role(s, 'Reader', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') }));
+
+  it('passes on what the generator wrote, and names the regions a stack change makes stale', () => {
+    const before = synthOf(base);
+    const committed = generateDocs(before, { 'README.md': README, 'docs/fixture.md': PAGE }).files;
+    expect(staleRegions(before, committed)).toEqual([]);
+    const acknowledged = synthOf((s) => {
+      base(s);
+      acknowledge(s.node.findChild('Data'), 'NIST.800.53.R5-S3BucketReplicationEnabled', 'Replication doubles storage cost for a sandbox');
+    });
+    expect(staleRegions(acknowledged, committed)).toEqual(['docs/fixture.md <!-- acks -->']);
+    const moreFlow = synthOf((s) => {
+      base(s);
+      new sqs.Queue(s, 'Jobs').grantSendMessages(s.node.findChild('Reader') as iam.Role);
+    });
+    expect(staleRegions(moreFlow, committed)).toEqual(['docs/fixture.md <!-- diagram -->']);
   });
 });
