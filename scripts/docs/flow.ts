@@ -112,6 +112,18 @@ const SERVICE_NAMES: Record<string, string> = {
 /** Actions that move no data between the resources of an architecture (encryption, logs, tracing, networking). */
 const IGNORED_SERVICES = new Set(['kms', 'logs', 'xray', 'iam', 'ec2', 'cloudwatch', 'events', 'sts', 'ecr', 'ssm', 'tag', 'cloudformation']);
 const READ = /^(Get(?!Bucket|Queue|.*Attributes$|.*Policy$|EncryptionConfiguration)|Receive|Query|Scan|BatchGet|Select|SubscribeToShard)/;
+/** Reads of metadata, not data: the Glue Data Catalog's definitions (a schema edge shows them where wired). */
+const METADATA_ACTIONS = /^glue:(Get|BatchGet)(Table|Database|Partition|Schema|Classifier|Crawler|Job)/;
+/**
+ * A role trusted by one of these services and attached to nothing acts as the template's one
+ * resource of that service, when there is exactly one (EMR Serverless job runs get their role
+ * at StartJobRun, not from the application).
+ */
+const SERVICE_RESOURCE_TYPES: Record<string, string[]> = {
+  'emr-serverless': ['AWS::EMRServerless::Application'],
+  kinesisanalytics: ['AWS::KinesisAnalyticsV2::Application'],
+  glue: ['AWS::Glue::Job'],
+};
 const WRITE = /^(Put|Send|Publish|Start|Create|Invoke|Upload|Write|BatchWrite|UpdateItem|Detect|Translate|Synthesize|Analyze|Recognize|Classify|BatchDetect|Index)/;
 /** A parameter or argument whose name says the service writes there. */
 const WRITE_KEY = /output|destination|result|target|notification|checkpoint|sink|write|dest/i;
@@ -568,6 +580,22 @@ export function deriveFlow(template: CfnTemplate, paths: ConstructPaths = {}): F
         g.edge(node(id), firstNode(config.ResultConfiguration?.OutputLocation), 'query results');
         break;
       }
+      case 'AWS::Athena::NamedQuery': {
+        // Athena reads the tables a saved query names (by their literal name), else its database.
+        const workGroup = firstNode(p.WorkGroup);
+        const query = flatten(p.QueryString).toLowerCase();
+        const tables = Object.entries(resources)
+          .filter(([, t]) => t.Type === 'AWS::Glue::Table')
+          .filter(([, t]) => {
+            const name = (t.Properties?.TableInput as { Name?: Json } | undefined)?.Name;
+            return typeof name === 'string' && new RegExp(`\\b${name.toLowerCase()}\\b`).test(query);
+          })
+          .map(([tableId]) => node(tableId));
+        for (const from of tables.length > 0 ? tables : [firstNode(p.Database)]) {
+          g.edge(from, workGroup, 'named queries');
+        }
+        break;
+      }
       case 'AWS::EC2::VPCEndpoint': {
         const n = g.node(node(id) ?? '');
         if (n) {
@@ -683,7 +711,8 @@ function iamEdges(
       // Nothing in the template runs as this role: the service that assumes it acts with it
       // (EventBridge's target roles are already drawn as the rule's edges).
       for (const s of trusted.filter((t) => !['lambda', 'states', 'events', 'scheduler'].includes(t))) {
-        principals.push(g.serviceNode(serviceName(s)));
+        const only = Object.entries(resources).filter(([id, r]) => !skip.has(id) && (SERVICE_RESOURCE_TYPES[s] ?? []).includes(r.Type));
+        principals.push(only.length === 1 ? node(only[0][0])! : g.serviceNode(serviceName(s)));
       }
     }
     const labels = new Map<string, Set<string>>();
@@ -697,7 +726,7 @@ function iamEdges(
       }
       for (const action of asList(st.Action)) {
         const [svc, name = ''] = String(action).split(':');
-        if (IGNORED_SERVICES.has(svc)) {
+        if (IGNORED_SERVICES.has(svc) || METADATA_ACTIONS.test(String(action))) {
           continue;
         }
         const verb = name.replace(/\*$/, '');

@@ -5,6 +5,7 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as emrs from 'aws-cdk-lib/aws-emrserverless';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
@@ -258,12 +259,26 @@ describe('data-flow edges derived from a template', () => {
     ]));
   });
 
-  it('Athena: the workgroup writes query results to its bucket', () => {
+  it('Athena: the workgroup reads the tables its named queries name and writes query results to its bucket', () => {
     const g = flowOf((s) => {
       const results = new s3.Bucket(s, 'Results');
-      new athena.CfnWorkGroup(s, 'Analysts', { name: 'analysts', workGroupConfiguration: { resultConfiguration: { outputLocation: `s3://${results.bucketName}/athena/` } } });
+      const lake = new s3.Bucket(s, 'Lake');
+      const db = new glue.CfnDatabase(s, 'Catalog', { catalogId: s.account, databaseInput: {} });
+      new glue.CfnTable(s, 'Events', { catalogId: s.account, databaseName: db.ref, tableInput: { name: 'events', storageDescriptor: { location: `s3://${lake.bucketName}/events/` } } });
+      const wg = new athena.CfnWorkGroup(s, 'Analysts', { name: 'analysts', workGroupConfiguration: { resultConfiguration: { outputLocation: `s3://${results.bucketName}/athena/` } } });
+      new athena.CfnNamedQuery(s, 'DailyCounts', { database: db.ref, workGroup: wg.ref, queryString: 'SELECT day, count(*) FROM events GROUP BY day' });
     });
-    expect(edgesOf(g)).toEqual(['Analysts -> Results: query results']);
+    expect(edgesOf(g).sort()).toEqual(['Analysts -> Results: query results', 'Events -> Analysts: named queries', 'Lake -> Events: catalogued as']);
+  });
+
+  it('EMR Serverless: the job role, passed at StartJobRun, acts as the stack\'s one application', () => {
+    const g = flowOf((s) => {
+      const lake = new s3.Bucket(s, 'Lake');
+      new emrs.CfnApplication(s, 'Spark', { releaseLabel: 'emr-7.5.0', type: 'SPARK' });
+      const role = new iam.Role(s, 'JobRole', { assumedBy: new iam.ServicePrincipal('emr-serverless.amazonaws.com') });
+      lake.grantReadWrite(role);
+    });
+    expect(edgesOf(g).sort()).toEqual(['Lake -> Spark: read', 'Spark -> Lake: write']);
   });
 
   it('Kinesis Video -> Rekognition stream processor -> Kinesis data stream', () => {
