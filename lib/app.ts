@@ -10,8 +10,17 @@ export interface ArchitecturesProps {
   readonly env?: Environment;
 }
 
+/** Switches each app read through appOptIn: the docs generator turns them all on to draw the whole architecture. */
+const OPT_INS_READ = new WeakMap<App, Set<string>>();
+
+/** The opt-in switches the app has read so far, sorted. */
+export function optInsRead(app: App): string[] {
+  return [...(OPT_INS_READ.get(app) ?? [])].sort();
+}
+
 /** Read an opt-in context switch of the app (`-c <name>=true`). */
 export function appOptIn(app: App, name: string, defaultValue = false): boolean {
+  OPT_INS_READ.set(app, (OPT_INS_READ.get(app) ?? new Set<string>()).add(name));
   return optIn(name, app.node.tryGetContext(name), defaultValue);
 }
 

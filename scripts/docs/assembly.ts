@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { addArchitectures } from '../../lib/app';
+import { addArchitectures, optInsRead } from '../../lib/app';
 import { PROFILES } from '../../lib/config/profile';
 import { ConstructPaths } from './flow';
 import { CfnTemplate, Json } from './template';
@@ -85,17 +85,6 @@ export function readAssembly(outdir: string): StackDoc[] {
   return stacks;
 }
 
-/** Context keys of the form `<architecture>.<feature>` an app asked for while it was built. */
-function recordOptInQueries(app: App, asked: Set<string>): void {
-  const original = app.node.tryGetContext.bind(app.node);
-  app.node.tryGetContext = (key: string) => {
-    if (/^[a-z0-9]+\.[A-Za-z0-9]+$/.test(key)) {
-      asked.add(key);
-    }
-    return original(key);
-  };
-}
-
 export interface Synthesized {
   /** Stacks as deployed by default (sandbox, every opt-in off). */
   readonly stacks: StackDoc[];
@@ -111,17 +100,18 @@ export interface Synthesized {
  * and the tests pass their own: cdk.json context, no bundling).
  */
 export function synthesizeArchitectures(makeApp: (context: Record<string, unknown>) => App): Synthesized {
-  const asked = new Set<string>();
   const app = makeApp({});
-  recordOptInQueries(app, asked);
   addArchitectures(app, { profile: PROFILES.sandbox });
   const stacks = readAssembly(app.synth().directory);
-  const tags = new Set(stacks.map((s) => s.architecture));
-  const optIns = [...asked].filter((k) => tags.has(k.split('.')[0])).sort();
+  const optIns = optInsRead(app);
   if (optIns.length === 0) {
     return { stacks, optIns };
   }
   const full = makeApp(Object.fromEntries(optIns.map((k) => [k, 'true'])));
-  addArchitectures(full, { profile: PROFILES.sandbox });
-  return { stacks, withOptIns: readAssembly(full.synth().directory), optIns };
+  try {
+    addArchitectures(full, { profile: PROFILES.sandbox });
+    return { stacks, withOptIns: readAssembly(full.synth().directory), optIns };
+  } catch (err) {
+    throw new Error(`The app does not synthesize with every opt-in switch on (${optIns.map((o) => `-c ${o}=true`).join(' ')}): ${String(err)}`);
+  }
 }

@@ -24,7 +24,13 @@ export function writeRegion(text: string, name: string, content: string, file = 
   if (i < 0 || j < 0) {
     throw new Error(`${file} has no ${start} ... ${end} region to fill`);
   }
-  const body = content.trim().length > 0 ? `\n${content.trim()}\n` : '\n';
+  // A region inside a line (a table cell such as README's cost column) stays on that line.
+  const lineStart = text.lastIndexOf('\n', i) + 1;
+  const inline = !text.slice(i, j).includes('\n') && text.slice(lineStart, i).trim().length > 0;
+  if (inline && content.includes('\n')) {
+    throw new Error(`${file}: ${start} is inside one line; its content must be one line too (got ${JSON.stringify(content)})`);
+  }
+  const body = inline ? content.trim() : content.trim().length > 0 ? `\n${content.trim()}\n` : '\n';
   return text.slice(0, i + start.length) + body + text.slice(j);
 }
 

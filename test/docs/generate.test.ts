@@ -6,6 +6,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { appOptIn, optInsRead } from '../../lib/app';
 import { acknowledge } from '../../lib/gates';
 import { readAssembly, ruleIdOf, StackDoc } from '../../scripts/docs/assembly';
 import { FlowGraph } from '../../scripts/docs/flow';
@@ -110,6 +111,12 @@ describe('generated regions and page layout', () => {
     expect(() => writeRegion('# x', 'diagram', 'y', 'docs/x.md')).toThrow('docs/x.md has no <!-- diagram:start --> ... <!-- diagram:end --> region to fill');
   });
 
+  it('keeps a one-line region (a README cost cell) on one line', () => {
+    const row = '| a | <!-- cost:video:start -->old<!-- cost:video:end --> |';
+    expect(writeRegion(row, 'cost:video', '$1.00 / $2.00')).toBe('| a | <!-- cost:video:start -->$1.00 / $2.00<!-- cost:video:end --> |');
+    expect(() => writeRegion(row, 'cost:video', 'a\nb', 'README.md')).toThrow('README.md: <!-- cost:video:start --> is inside one line');
+  });
+
   it('accepts the brief\'s layout and names what is wrong with another', () => {
     expect(layoutProblems(page)).toEqual([]);
     const swapped = page.replace('## Deploy', '## DEPLOY-TMP').replace('## Prerequisites', '## Deploy').replace('## DEPLOY-TMP', '## Prerequisites');
@@ -143,6 +150,13 @@ describe('README architecture table', () => {
 });
 
 describe('opt-in parts', () => {
+  it('the app records every switch appOptIn read, so the generator can turn them all on', () => {
+    const app = testApp({ gates: false, context: { 'video.streaming': 'true' } });
+    expect(appOptIn(app, 'video.streaming')).toBe(true);
+    expect(appOptIn(app, 'sagemaker.endpoint')).toBe(false);
+    expect(optInsRead(app)).toEqual(['sagemaker.endpoint', 'video.streaming']);
+  });
+
   it('marks the nodes that exist only with the architecture\'s switches on', () => {
     const app = testApp({ gates: false });
     const base = new Stack(app, 'Base', { tags: { architecture: 'video' } });
