@@ -15,6 +15,15 @@ import { layoutProblems, readRegion, REQUIRED_SECTIONS, summaryOf, titleOf, writ
 import { renderMermaid } from '../../scripts/docs/mermaid';
 import { testApp } from '../helpers/app';
 
+/** A docs page with the brief's layout: title, paragraph, every section, the two generated regions. */
+function pageOf(title: string, paragraph: string, acks = ''): string {
+  const regions: Record<string, string[]> = {
+    '## Diagram': ['<!-- diagram:start -->', '<!-- diagram:end -->'],
+    '## Security notes and acknowledgements': ['<!-- acks:start -->', ...(acks ? [acks] : []), '<!-- acks:end -->'],
+  };
+  return [`# ${title}`, '', paragraph, '', ...REQUIRED_SECTIONS.flatMap((h) => [h, '', ...(regions[h] ?? []), ''])].join('\n');
+}
+
 const GRAPH: FlowGraph = {
   nodes: [
     { id: 'Bucket1', service: 'S3 bucket', construct: 'Uploads', kind: 'store' },
@@ -96,13 +105,7 @@ describe('acknowledgements from the cloud assembly', () => {
 });
 
 describe('generated regions and page layout', () => {
-  const page = [
-    '# Video analysis',
-    '',
-    'Rekognition labels every uploaded video. More text.',
-    '',
-    ...REQUIRED_SECTIONS.flatMap((h) => [h, '', ...(h === '## Diagram' ? ['<!-- diagram:start -->', '<!-- diagram:end -->'] : []), ...(h.startsWith('## Security') ? ['<!-- acks:start -->', 'old', '<!-- acks:end -->'] : []), '']),
-  ].join('\n');
+  const page = pageOf('Video analysis', 'Rekognition labels every uploaded video. More text.', 'old');
 
   it('rewrites only between the markers and reads the region back', () => {
     const written = writeRegion(page, 'acks', '| new |');
@@ -173,7 +176,7 @@ describe('opt-in parts', () => {
 });
 
 describe('staleness check', () => {
-  const PAGE = ['# Fixture', '', 'Text.', '', ...REQUIRED_SECTIONS.flatMap((h) => [h, '', ...(h === '## Diagram' ? ['<!-- diagram:start -->', '<!-- diagram:end -->'] : []), ...(h.startsWith('## Security') ? ['<!-- acks:start -->', '<!-- acks:end -->'] : []), ''])].join('\n');
+  const PAGE = pageOf('Fixture', 'Text.');
   const README = '# R\n\n<!-- architectures:start -->\n<!-- architectures:end -->\n';
 
   function synthOf(build: (s: Stack) => void) {
