@@ -227,6 +227,29 @@ describe('data-flow edges derived from a template', () => {
     ]));
   });
 
+  it('Rekognition notification channel in a state\'s parameters: video bucket -> Rekognition -> topic', () => {
+    const g = flowOf((s) => {
+      const videos = new s3.Bucket(s, 'Videos');
+      const topic = new sns.Topic(s, 'AmazonRekognitionDone');
+      const role = new iam.Role(s, 'PublishRole', { assumedBy: new iam.ServicePrincipal('rekognition.amazonaws.com') });
+      const start = new tasks.CallAwsService(s, 'StartLabels', {
+        service: 'rekognition',
+        action: 'startLabelDetection',
+        parameters: {
+          Video: { S3Object: { Bucket: videos.bucketName, Name: sfn.JsonPath.stringAt('$.key') } },
+          NotificationChannel: { RoleArn: role.roleArn, SnsTopicArn: topic.topicArn },
+        },
+        iamResources: ['*'],
+      });
+      new sfn.StateMachine(s, 'Detect', { definitionBody: sfn.DefinitionBody.fromChainable(start) });
+    });
+    expect(edgesOf(g).sort()).toEqual([
+      'Amazon Rekognition -> AmazonRekognitionDone: SnsTopicArn',
+      'Detect -> Amazon Rekognition: StartLabels',
+      'Videos -> Amazon Rekognition: Bucket',
+    ]);
+  });
+
   it('IAM grants: read is an edge from the bucket, put an edge to it', () => {
     const g = flowOf((s) => {
       const raw = new s3.Bucket(s, 'Raw');
