@@ -44,6 +44,9 @@ function main(argv: string[]): number {
   if (synth.optIns.length > 0) {
     console.log(`opt-in switches shown in the diagrams: ${synth.optIns.join(', ')}`);
   }
+  for (const [name, why] of Object.entries(synth.skippedOptIns ?? {})) {
+    console.error(`not drawn: -c ${name}=true (${why}); add the context it needs to DOCS_CONTEXT in scripts/docs/assembly.ts`);
+  }
   if (check) {
     for (const [f] of stale) {
       console.error(`${f}: generated regions are out of date (run npm run docs)`);

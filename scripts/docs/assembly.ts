@@ -88,30 +88,80 @@ export function readAssembly(outdir: string): StackDoc[] {
 export interface Synthesized {
   /** Stacks as deployed by default (sandbox, every opt-in off). */
   readonly stacks: StackDoc[];
-  /** The same stacks with every opt-in switch they read turned on, when there is any. */
+  /** The same stacks with the opt-in switches in `optIns` on, when there is any. */
   readonly withOptIns?: StackDoc[];
-  /** The opt-in switches found, e.g. `video.streaming`. */
+  /** The opt-in switches drawn, e.g. `video.streaming`. */
   readonly optIns: string[];
+  /** Switches the app could not be synthesized with, and why (the diagrams say they are not drawn). */
+  readonly skippedOptIns?: Readonly<Record<string, string>>;
+  /**
+   * For architectures with more than one switch: the stacks with only that switch on, so each
+   * opt-in part can name the switch that brings it.
+   */
+  readonly solo?: Readonly<Record<string, StackDoc[]>>;
 }
 
 /**
+ * Context the opt-in parts need besides their switch, with values that only have to synthesize:
+ * the diagram is the same for any value.
+ */
+export const DOCS_CONTEXT: Readonly<Record<string, string>> = {
+  // The endpoint serves the artifact of a training run; its bucket and key do not change the flow.
+  'sagemaker.modelDataUrl': 's3://models-bucket/training-output/docs-example/output/model.tar.gz',
+};
+
+function synthWith(makeApp: (context: Record<string, unknown>) => App, switches: string[]): { app: App; stacks: StackDoc[] } {
+  const app = makeApp({ ...DOCS_CONTEXT, ...Object.fromEntries(switches.map((k) => [k, 'true'])) });
+  addArchitectures(app, { profile: PROFILES.sandbox });
+  return { app, stacks: readAssembly(app.synth().directory) };
+}
+
+const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0];
+
+/**
  * Synthesize the architectures in the sandbox profile, then once more with every opt-in switch on
- * so the diagrams show the opt-in parts too (and can mark them). `makeApp` builds an App (the CLI
- * and the tests pass their own: cdk.json context, no bundling).
+ * so the diagrams show the opt-in parts too (and can mark them). A switch the app cannot be
+ * synthesized with (it needs more context than DOCS_CONTEXT gives) is left off and reported.
+ * `makeApp` builds an App (the CLI and the tests pass their own: cdk.json context, no bundling).
  */
 export function synthesizeArchitectures(makeApp: (context: Record<string, unknown>) => App): Synthesized {
-  const app = makeApp({});
-  addArchitectures(app, { profile: PROFILES.sandbox });
-  const stacks = readAssembly(app.synth().directory);
-  const optIns = optInsRead(app);
-  if (optIns.length === 0) {
-    return { stacks, optIns };
+  const { app, stacks } = synthWith(makeApp, []);
+  const found = optInsRead(app);
+  if (found.length === 0) {
+    return { stacks, optIns: [] };
   }
-  const full = makeApp(Object.fromEntries(optIns.map((k) => [k, 'true'])));
   try {
-    addArchitectures(full, { profile: PROFILES.sandbox });
-    return { stacks, withOptIns: readAssembly(full.synth().directory), optIns };
-  } catch (err) {
-    throw new Error(`The app does not synthesize with every opt-in switch on (${optIns.map((o) => `-c ${o}=true`).join(' ')}): ${String(err)}`);
+    return { stacks, withOptIns: synthWith(makeApp, found).stacks, optIns: found, solo: soloSyntheses(makeApp, found) };
+  } catch {
+    // Find the switches that fail on their own; draw the others together.
+    const skippedOptIns: Record<string, string> = {};
+    for (const name of found) {
+      try {
+        synthWith(makeApp, [name]);
+      } catch (err) {
+        skippedOptIns[name] = firstLine(err);
+      }
+    }
+    const optIns = found.filter((n) => !(n in skippedOptIns));
+    const withOptIns = optIns.length > 0 ? synthWith(makeApp, optIns).stacks : undefined;
+    return { stacks, withOptIns, optIns, skippedOptIns, solo: soloSyntheses(makeApp, optIns) };
   }
+}
+
+/** One synthesis per switch, only for architectures that have more than one. */
+function soloSyntheses(makeApp: (context: Record<string, unknown>) => App, optIns: string[]): Record<string, StackDoc[]> {
+  const perArchitecture = new Map<string, string[]>();
+  for (const o of optIns) {
+    const tag = o.split('.')[0];
+    perArchitecture.set(tag, [...(perArchitecture.get(tag) ?? []), o]);
+  }
+  const solo: Record<string, StackDoc[]> = {};
+  for (const switches of perArchitecture.values()) {
+    if (switches.length > 1) {
+      for (const o of switches) {
+        solo[o] = synthWith(makeApp, [o]).stacks;
+      }
+    }
+  }
+  return solo;
 }

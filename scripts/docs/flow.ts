@@ -163,6 +163,8 @@ export function serviceName(prefix: string): string {
 class GraphBuilder {
   private readonly nodes = new Map<string, FlowNode>();
   private readonly edges = new Map<string, FlowEdge>();
+  /** Resources a service node's jobs are configured with (a Task's VpcConfig subnets), for VPC placement. */
+  readonly jobRefs = new Map<string, Set<string>>();
 
   constructor(
     private readonly resources: Record<string, CfnResource>,
@@ -220,6 +222,11 @@ class GraphBuilder {
 
   isWired(from: string, to: string): boolean {
     return this.wiring.has(`${from}>${to}`);
+  }
+
+  /** Whether the template's wiring (not IAM) connects the node to anything. */
+  hasWiredEdge(id: string): boolean {
+    return [...this.wiring].some((k) => k.startsWith(`${id}>`));
   }
 
   result(vpcs: Array<{ id: string; construct: string }>): FlowGraph {
@@ -580,6 +587,19 @@ export function deriveFlow(template: CfnTemplate, paths: ConstructPaths = {}): F
         g.edge(node(id), firstNode(config.ResultConfiguration?.OutputLocation), 'query results');
         break;
       }
+      case 'AWS::SageMaker::Model':
+        for (const c of [p.PrimaryContainer, ...asList(p.Containers as Json[] | undefined)]) {
+          g.edge(firstNode((c as { ModelDataUrl?: Json } | undefined)?.ModelDataUrl), node(id), 'model artifact');
+        }
+        break;
+      case 'AWS::SageMaker::Endpoint': {
+        const config = resources[refsIn(p.EndpointConfigName ?? null)[0] ?? '']?.Properties ?? {};
+        for (const variant of asList(config.ProductionVariants as Json[] | undefined)) {
+          g.edge(firstNode((variant as { ModelName?: Json }).ModelName), node(id), 'serves');
+        }
+        g.edge(node(id), firstNode((config.DataCaptureConfig as { DestinationS3Uri?: Json } | undefined)?.DestinationS3Uri), 'data capture');
+        break;
+      }
       case 'AWS::Athena::NamedQuery': {
         // Athena reads the tables a saved query names (by their literal name), else its database.
         const workGroup = firstNode(p.WorkGroup);
@@ -677,11 +697,18 @@ function stateMachineTask(
   const svcNode = g.serviceNode(service === 'sagemaker' ? sageMakerNodeName(action) : serviceName(service));
   g.edge(machine, svcNode, task.name);
   rolesPassedTo(svcNode);
+  const jobRefs = g.jobRefs.get(svcNode) ?? new Set<string>();
+  paramLeaves.flatMap((l) => tokensIn(l.text)).forEach((r) => jobRefs.add(r));
+  g.jobRefs.set(svcNode, jobRefs);
+  const cfnService = (id: string) => (typeOf(id) ?? '').split('::')[1]?.toLowerCase();
   for (const leaf of paramLeaves) {
     // The parameter's own name ("OutputBucketName", "S3Uri") says what the value is for.
     const name = (leaf.path[leaf.path.length - 1] ?? '').replace(/\.\$$/, '');
     for (const ref of tokensIn(leaf.text).map(node).filter((x): x is string => !!x)) {
-      if (leaf.path.some((k) => WRITE_KEY.test(k))) {
+      if (cfnService(ref) === service) {
+        // The task acts on a resource of its own service (UpdateEndpoint on the stack's endpoint).
+        g.edge(svcNode, ref, task.name);
+      } else if (leaf.path.some((k) => WRITE_KEY.test(k))) {
         g.edge(svcNode, ref, name);
       } else {
         g.edge(ref, svcNode, name);
@@ -704,10 +731,13 @@ function iamEdges(
       continue;
     }
     const trusted = trustedServices(resources[role]).map((s) => s.replace(/\.amazonaws\.com(\.cn)?$/, ''));
-    const principals = (users.get(role) ?? []).map(node).filter((x): x is string => !!x);
+    const attached = (users.get(role) ?? []).map(node).filter((x): x is string => !!x);
     const receivers = [...(passedRoles.get(role) ?? [])];
-    principals.push(...receivers);
-    if (principals.length === 0 || (passedRoles.has(role) && receivers.length === 0)) {
+    // A role several things run as (a SageMaker execution role) says what any of them may touch,
+    // not what each does: it draws edges only for those the template's wiring left unconnected.
+    const shared = attached.length + receivers.length > 1;
+    const principals = [...attached, ...receivers].filter((p) => !shared || !g.hasWiredEdge(p));
+    if ((attached.length === 0 && receivers.length === 0) || (passedRoles.has(role) && receivers.length === 0)) {
       // Nothing in the template runs as this role: the service that assumes it acts with it
       // (EventBridge's target roles are already drawn as the rule's edges).
       for (const s of trusted.filter((t) => !['lambda', 'states', 'events', 'scheduler'].includes(t))) {
@@ -811,8 +841,17 @@ function placeInVpcs(g: GraphBuilder, resources: Record<string, CfnResource>, pa
     if (!n || vpcOf.has(id)) {
       continue;
     }
-    const v = refsIn((r.Properties ?? null) as Json).map((x) => vpcOf.get(x)).find((x) => x !== undefined);
+    // A state machine naming subnets in a Task's parameters runs outside the VPC; the job does not.
+    const own = Object.entries(r.Properties ?? {}).filter(([k]) => k !== 'DefinitionString' && k !== 'Definition').map(([, v]) => v);
+    const v = refsIn(own).map((x) => vpcOf.get(x)).find((x) => x !== undefined);
     if (v) {
+      n.vpc = v;
+    }
+  }
+  for (const [id, refs] of g.jobRefs) {
+    const v = [...refs].map((x) => vpcOf.get(x)).find((x) => x !== undefined);
+    const n = g.node(id);
+    if (n && v) {
       n.vpc = v;
     }
   }

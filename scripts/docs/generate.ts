@@ -19,18 +19,36 @@ export const UNDOCUMENTED_ARCHITECTURES: Readonly<Record<string, string>> = {
 
 export const docsPageOf = (architecture: string): string => `docs/${architecture}.md`;
 
-/** The diagram of one architecture: the full graph, opt-in-only nodes marked with their switches. */
-export function diagramOf(stack: StackDoc, withOptIns: StackDoc | undefined, optIns: string[]): FlowGraph {
+/**
+ * The diagram of one architecture: the full graph, opt-in-only nodes marked with the switches
+ * that bring them (from the one-switch syntheses when the architecture has several switches).
+ */
+export function diagramOf(
+  stack: StackDoc,
+  withOptIns: StackDoc | undefined,
+  optIns: string[],
+  solo: Readonly<Record<string, StackDoc[]>> = {},
+): FlowGraph {
   const base = deriveFlow(stack.template, stack.paths);
   if (!withOptIns) {
     return base;
   }
   const full = deriveFlow(withOptIns.template, withOptIns.paths);
   const inBase = new Set(base.nodes.map((n) => n.id));
-  const switches = optIns.filter((o) => o.startsWith(`${stack.architecture}.`)).map((o) => `-c ${o}=true`).join(' / ');
+  const switches = optIns.filter((o) => o.startsWith(`${stack.architecture}.`));
+  const soloNodes = new Map(
+    switches
+      .filter((o) => solo[o])
+      .map((o) => {
+        const s = solo[o].find((x) => x.artifactId === stack.artifactId);
+        const ids = new Set([...Object.keys(s?.template.Resources ?? {}), ...(s ? deriveFlow(s.template, s.paths).nodes.map((n) => n.id) : [])]);
+        return [o, ids] as const;
+      }),
+  );
   for (const n of full.nodes) {
     if (!inBase.has(n.id)) {
-      n.optIn = switches || 'opt-in';
+      const bringing = switches.filter((o) => soloNodes.get(o)?.has(n.id));
+      n.optIn = (bringing.length > 0 ? bringing : switches).map((o) => `-c ${o}=true`).join(' / ') || 'opt-in';
     }
   }
   return full;
@@ -71,8 +89,10 @@ function acksOf(stack: StackDoc, withOptIns: StackDoc | undefined): string {
 /** The generated regions of one architecture page. */
 export function pageRegions(stack: StackDoc, synth: Synthesized): { diagram: string; acks: string } {
   const withOptIns = synth.withOptIns?.find((s) => s.artifactId === stack.artifactId);
+  const skipped = Object.entries(synth.skippedOptIns ?? {}).filter(([name]) => name.startsWith(`${stack.architecture}.`));
+  const notDrawn = skipped.map(([name, why]) => `\n\nNot drawn: the parts behind \`-c ${name}=true\` (the app does not synthesize with it alone: ${why}).`).join('');
   return {
-    diagram: renderMermaid(diagramOf(stack, withOptIns, synth.optIns)),
+    diagram: renderMermaid(diagramOf(stack, withOptIns, synth.optIns, synth.solo)) + notDrawn,
     acks: acksOf(stack, withOptIns),
   };
 }

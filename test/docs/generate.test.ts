@@ -173,6 +173,29 @@ describe('opt-in parts', () => {
     const extra = graph.nodes.filter((n) => n.optIn).map((n) => `${n.construct}: ${n.optIn}`);
     expect(extra.sort()).toEqual(['Extra: -c video.streaming=true', 'ExtraDlq: -c video.streaming=true']);
   });
+
+  it('names the one switch that brings each part when an architecture has several', () => {
+    const synthVideo = (parts: string[]) => {
+      const app = testApp({ gates: false });
+      const s = new Stack(app, 'Video', { tags: { architecture: 'video' } });
+      new s3.Bucket(s, 'Uploads').grantRead(new iam.Role(s, 'Reader', { assumedBy: new iam.ServicePrincipal('rekognition.amazonaws.com') }));
+      for (const part of parts) {
+        new sqs.Queue(s, part, { deadLetterQueue: { queue: new sqs.Queue(s, `${part}Dlq`), maxReceiveCount: 5 } });
+      }
+      return readAssembly(app.synth().directory);
+    };
+    const graph = diagramOf(synthVideo([])[0], synthVideo(['Stream', 'Search'])[0], ['video.search', 'video.stream'], {
+      'video.search': synthVideo(['Search']),
+      'video.stream': synthVideo(['Stream']),
+    });
+    const extra = graph.nodes.filter((n) => n.optIn).map((n) => `${n.construct}: ${n.optIn}`);
+    expect(extra.sort()).toEqual([
+      'Search: -c video.search=true',
+      'SearchDlq: -c video.search=true',
+      'Stream: -c video.stream=true',
+      'StreamDlq: -c video.stream=true',
+    ]);
+  });
 });
 
 describe('staleness check', () => {
