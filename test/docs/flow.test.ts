@@ -18,6 +18,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as rekognition from 'aws-cdk-lib/aws-rekognition';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -327,11 +328,46 @@ describe('data-flow edges derived from a template', () => {
       const data = new s3.Bucket(s, 'Data');
       const f = new lambda.Function(s, 'Private', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('x'), vpc });
       data.grantRead(f);
+      // A training job in the VPC's subnets, started by a state machine that itself is not in the VPC.
+      const train = new sfn.CustomState(s, 'Train', {
+        stateJson: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sagemaker:createTrainingJob.sync',
+          Parameters: {
+            VpcConfig: { Subnets: vpc.isolatedSubnets.map((x) => x.subnetId), SecurityGroupIds: [f.connections.securityGroups[0].securityGroupId] },
+            InputDataConfig: [{ DataSource: { S3DataSource: { S3Uri: data.s3UrlForObject('train/') } } }],
+          },
+        },
+      });
+      new sfn.StateMachine(s, 'Training', { definitionBody: sfn.DefinitionBody.fromChainable(train) });
     });
     expect(g.vpcs).toEqual([{ id: expect.any(String), construct: 'Network' }]);
-    const inVpc = g.nodes.filter((n) => n.vpc === g.vpcs[0].id).map((n) => `${n.construct} ${n.detail ?? ''}`.trim());
-    expect(inVpc.sort()).toEqual(['Network/Runtime Interface: sagemaker.runtime', 'Network/S3 Gateway: s3', 'Private']);
+    const inVpc = g.nodes.filter((n) => n.vpc === g.vpcs[0].id).map((n) => `${n.construct ?? n.service} ${n.detail ?? ''}`.trim());
+    expect(inVpc.sort()).toEqual(['Network/Runtime Interface: sagemaker.runtime', 'Network/S3 Gateway: s3', 'Private', 'SageMaker training job']);
     expect(g.nodes.find((n) => n.construct === 'Data')!.vpc).toBeUndefined();
+    expect(g.nodes.find((n) => n.construct === 'Training')!.vpc).toBeUndefined();
+  });
+
+  it('SageMaker hosting: artifact -> model -> endpoint -> data capture; a shared execution role adds nothing the wiring says', () => {
+    const g = flowOf((s) => {
+      const models = new s3.Bucket(s, 'Models');
+      const capture = new s3.Bucket(s, 'Capture');
+      const role = new iam.Role(s, 'ExecutionRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+      models.grantReadWrite(role);
+      const model = new sagemaker.CfnModel(s, 'Model', { executionRoleArn: role.roleArn, primaryContainer: { image: 'xgboost', modelDataUrl: models.s3UrlForObject('model.tar.gz') } });
+      new sagemaker.CfnModel(s, 'Spare', { executionRoleArn: role.roleArn, primaryContainer: { image: 'xgboost', modelDataUrl: models.s3UrlForObject('spare.tar.gz') } });
+      const config = new sagemaker.CfnEndpointConfig(s, 'Config', {
+        productionVariants: [{ modelName: model.attrModelName, variantName: 'AllTraffic', initialInstanceCount: 1, instanceType: 'ml.m5.large' }],
+        dataCaptureConfig: { destinationS3Uri: capture.s3UrlForObject('capture/'), initialSamplingPercentage: 100, captureOptions: [{ captureMode: 'Input' }] },
+      });
+      new sagemaker.CfnEndpoint(s, 'Endpoint', { endpointConfigName: config.attrEndpointConfigName });
+    });
+    expect(edgesOf(g).sort()).toEqual([
+      'Endpoint -> Capture: data capture',
+      'Model -> Endpoint: serves',
+      'Models -> Model: model artifact',
+      'Models -> Spare: model artifact',
+    ]);
   });
 
   it('leaves out CDK\'s custom-resource machinery (bucket auto-delete) and encryption keys', () => {
