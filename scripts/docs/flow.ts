@@ -407,241 +407,248 @@ function sageMakerNodeName(action: string): string {
   return `SageMaker ${noun}`;
 }
 
+/** What a wiring handler works with: the graph and ways to name the template's resources in it. */
+interface WiringContext {
+  readonly g: GraphBuilder;
+  readonly resources: Record<string, CfnResource>;
+  /** The node of a resource (undefined for roles, keys, custom-resource machinery). */
+  readonly node: (id: string | undefined) => string | undefined;
+  /** The node of the first resource a value refers to. */
+  readonly firstNode: (v: Json | undefined) => string | undefined;
+  readonly typeOf: (id: string) => string | undefined;
+  /**
+   * Roles handed to a service rather than assumed by their holder: named in a function's
+   * environment (the service node acts with them) or in a Task's parameters (the job node does).
+   */
+  readonly passedRoles: PassedRoles;
+}
+type Wiring = (c: WiringContext, id: string, p: Record<string, Json>) => void;
+
+/** S3 notification configurations: the list and the key naming the destination in it. */
+const S3_NOTIFICATION_KEYS: Array<[string, string]> = [
+  ['LambdaConfigurations', 'Function'],
+  ['LambdaFunctionConfigurations', 'LambdaFunctionArn'],
+  ['QueueConfigurations', 'Queue'],
+  ['QueueConfigurations', 'QueueArn'],
+  ['TopicConfigurations', 'Topic'],
+  ['TopicConfigurations', 'TopicArn'],
+];
+
+/** Bucket notifications, on the bucket itself or in CDK's Custom::S3BucketNotifications. */
+const s3Notifications = (c: WiringContext, bucket: string | undefined, p: Record<string, Json>) => {
+  const config = (p.NotificationConfiguration ?? {}) as Record<string, Json>;
+  for (const [list, key] of S3_NOTIFICATION_KEYS) {
+    for (const entry of asList(config[list] as Json[] | undefined)) {
+      const cfg = entry as Record<string, Json>;
+      const filters = leaves(cfg.Filter).filter((l) => l.path.includes('Value')).map((l) => l.text);
+      const kinds = asList(cfg.Events as Json[] | undefined).concat(cfg.Event ? [cfg.Event] : []);
+      c.g.edge(bucket, c.firstNode(cfg[key]), `notification ${[...kinds, ...filters].join(' ')}`.trim());
+    }
+  }
+};
+
+/** How each resource type wires data to others, read from its own properties. */
+const WIRING: Record<string, Wiring> = {
+  // S3 "Object Created" patterns come from the bucket; other sources from their service.
+  'AWS::Events::Rule': (c, id, p) => {
+    const pattern = (p.EventPattern ?? {}) as Record<string, Json>;
+    const sources = asList(pattern.source as Json[] | undefined).map(String);
+    const detailTypes = asList(pattern['detail-type'] as Json[] | undefined).map(String);
+    const label = detailTypes.length > 0 ? detailTypes.join(' / ') : p.ScheduleExpression ? String(p.ScheduleExpression) : 'event';
+    const detail = (pattern.detail ?? {}) as Record<string, Json>;
+    const buckets = refsIn((detail.bucket as Record<string, Json> | undefined)?.name).map(c.node).filter((x): x is string => !!x);
+    const prefix = leaves((detail.object as Record<string, Json> | undefined)?.key).map((l) => l.text);
+    const fromNodes = buckets.length > 0
+      ? buckets
+      : sources.length > 0
+        ? sources.map((s) => c.g.serviceNode(serviceName(s.replace(/^aws\./, ''))))
+        : [c.node(id)];
+    for (const target of asList(p.Targets as Json[] | undefined)) {
+      const to = c.firstNode((target as { Arn?: Json }).Arn);
+      for (const from of fromNodes) {
+        c.g.edge(from, to, prefix.length > 0 ? `${label} ${prefix.join(', ')}` : label);
+      }
+      c.g.edge(fromNodes[0], c.firstNode((target as { DeadLetterConfig?: { Arn?: Json } }).DeadLetterConfig?.Arn), 'undeliverable events', 'failure');
+    }
+  },
+  'AWS::Lambda::EventSourceMapping': (c, _id, p) => {
+    c.g.edge(c.firstNode(p.EventSourceArn), c.firstNode(p.FunctionName), 'event source mapping');
+    const onFailure = (p.DestinationConfig as { OnFailure?: { Destination?: Json } } | undefined)?.OnFailure?.Destination;
+    c.g.edge(c.firstNode(p.FunctionName), c.firstNode(onFailure), 'failed batches', 'failure');
+  },
+  'AWS::SNS::Subscription': (c, _id, p) => {
+    c.g.edge(c.firstNode(p.TopicArn), c.firstNode(p.Endpoint), `subscription (${String(p.Protocol ?? '')})`);
+    const dlq = (p.RedrivePolicy as { deadLetterTargetArn?: Json } | undefined)?.deadLetterTargetArn;
+    c.g.edge(c.firstNode(p.TopicArn), c.firstNode(dlq), 'undeliverable messages', 'failure');
+  },
+  'AWS::SNS::Topic': (c, id, p) => {
+    for (const entry of asList(p.Subscription as Json[] | undefined)) {
+      const sub = entry as { Endpoint?: Json; Protocol?: Json };
+      c.g.edge(c.node(id), c.firstNode(sub.Endpoint), `subscription (${String(sub.Protocol ?? '')})`);
+    }
+  },
+  'AWS::S3::Bucket': (c, id, p) => s3Notifications(c, c.node(id), p),
+  'Custom::S3BucketNotifications': (c, _id, p) => s3Notifications(c, c.firstNode(p.BucketName), p),
+  'AWS::SQS::Queue': (c, id, p) => {
+    const redrive = p.RedrivePolicy as { deadLetterTargetArn?: Json; maxReceiveCount?: Json } | undefined;
+    if (redrive) {
+      c.g.edge(c.node(id), c.firstNode(redrive.deadLetterTargetArn), `after ${String(redrive.maxReceiveCount ?? '?')} receives`, 'failure');
+    }
+  },
+  // A role named in the environment is passed to a service (Rekognition's notification channel).
+  'AWS::Lambda::Function': (c, id, p) => {
+    c.g.edge(c.node(id), c.firstNode((p.DeadLetterConfig as { TargetArn?: Json } | undefined)?.TargetArn), 'failed async events', 'failure');
+    const env = (p.Environment as { Variables?: Json } | undefined)?.Variables;
+    for (const ref of refsIn(env ?? null).filter((x) => c.typeOf(x) === 'AWS::IAM::Role')) {
+      c.passedRoles.set(ref, c.passedRoles.get(ref) ?? new Set());
+    }
+  },
+  'AWS::Lambda::EventInvokeConfig': (c, _id, p) => {
+    const dest = p.DestinationConfig as { OnFailure?: { Destination?: Json }; OnSuccess?: { Destination?: Json } } | undefined;
+    c.g.edge(c.firstNode(p.FunctionName), c.firstNode(dest?.OnSuccess?.Destination), 'on success');
+    c.g.edge(c.firstNode(p.FunctionName), c.firstNode(dest?.OnFailure?.Destination), 'on failure', 'failure');
+  },
+  // Source stream in, bucket out; the Glue table is the schema of a Parquet/ORC conversion.
+  'AWS::KinesisFirehose::DeliveryStream': (c, id, p) => {
+    const me = c.node(id);
+    c.g.edge(c.firstNode((p.KinesisStreamSourceConfiguration as { KinesisStreamARN?: Json } | undefined)?.KinesisStreamARN), me, 'source stream');
+    const dest = (p.ExtendedS3DestinationConfiguration ?? p.S3DestinationConfiguration) as Record<string, Json> | undefined;
+    if (!dest) {
+      return;
+    }
+    const conversion = dest.DataFormatConversionConfiguration as Record<string, Json> | undefined;
+    const enabled = conversion !== undefined && conversion.Enabled !== false;
+    const out = (conversion?.OutputFormatConfiguration as { Serializer?: Record<string, Json> } | undefined)?.Serializer;
+    const format = out?.ParquetSerDe !== undefined ? ' as Parquet' : out?.OrcSerDe !== undefined ? ' as ORC' : '';
+    c.g.edge(me, c.firstNode(dest.BucketARN), `delivery${enabled ? format : ''}`);
+    if (enabled) {
+      const schema = conversion.SchemaConfiguration as Record<string, Json> | undefined;
+      c.g.edge(c.firstNode(schema?.TableName) ?? c.firstNode(schema?.DatabaseName), me, 'schema for conversion', 'schema');
+    }
+    const processors = (dest.ProcessingConfiguration as { Processors?: Json } | undefined)?.Processors;
+    for (const fn of refsIn(processors ?? null).filter((x) => c.typeOf(x) === 'AWS::Lambda::Function')) {
+      c.g.edge(me, c.node(fn), 'transform records');
+    }
+  },
+  'AWS::Rekognition::StreamProcessor': (c, id, p) => {
+    const me = c.node(id);
+    c.g.edge(c.firstNode((p.KinesisVideoStream as { Arn?: Json } | undefined)?.Arn), me, 'video frames');
+    c.g.edge(me, c.firstNode((p.KinesisDataStream as { Arn?: Json } | undefined)?.Arn), 'analysis results');
+    c.g.edge(me, c.firstNode((p.NotificationChannel as { Arn?: Json } | undefined)?.Arn), 'status notifications');
+    c.g.edge(me, c.firstNode((p.S3Destination as { BucketName?: Json } | undefined)?.BucketName), 'results');
+  },
+  'AWS::StepFunctions::StateMachine': (c, id, p) => {
+    const text = p.DefinitionString !== undefined ? flatten(p.DefinitionString) : JSON.stringify(p.Definition ?? {});
+    let definition: Json;
+    try {
+      definition = JSON.parse(text) as Json;
+    } catch {
+      // A definition built from intrinsics this reader does not know: show the machine, not its tasks.
+      definition = {};
+    }
+    for (const task of taskStates(definition)) {
+      stateMachineTask(c, c.node(id), task);
+    }
+  },
+  // Job arguments name their data; the argument's name says whether the job reads or writes it.
+  'AWS::Glue::Job': (c, id, p) => {
+    const me = c.node(id);
+    for (const [key, value] of Object.entries((p.DefaultArguments ?? {}) as Record<string, Json>)) {
+      if (/temp|log|script|extra|jars|py-files|conf/i.test(key)) {
+        continue;
+      }
+      for (const ref of refsIn(value).map(c.node).filter((x): x is string => !!x)) {
+        if (WRITE_KEY.test(key)) {
+          c.g.edge(me, ref, key.replace(/^--/, ''));
+        } else {
+          c.g.edge(ref, me, key.replace(/^--/, ''));
+        }
+      }
+    }
+  },
+  'AWS::Glue::Crawler': (c, id, p) => {
+    const me = c.node(id);
+    const targets = (p.Targets ?? {}) as Record<string, Json>;
+    for (const t of asList(targets.S3Targets as Json[] | undefined)) {
+      c.g.edge(c.firstNode((t as { Path?: Json }).Path), me, 'crawls');
+    }
+    for (const table of refsIn((targets.CatalogTargets ?? null) as Json)) {
+      c.g.edge(c.node(table), me, 'crawls');
+    }
+    c.g.edge(me, c.firstNode(p.DatabaseName), 'writes tables');
+  },
+  'AWS::Glue::Table': (c, id, p) => {
+    const input = (p.TableInput ?? {}) as { StorageDescriptor?: { Location?: Json } };
+    c.g.edge(c.firstNode(input.StorageDescriptor?.Location), c.node(id), 'catalogued as', 'schema');
+  },
+  'AWS::Athena::WorkGroup': (c, id, p) => {
+    const config = (p.WorkGroupConfiguration ?? {}) as { ResultConfiguration?: { OutputLocation?: Json } };
+    c.g.edge(c.node(id), c.firstNode(config.ResultConfiguration?.OutputLocation), 'query results');
+  },
+  // Athena reads the tables a saved query names (by their literal name), else its database.
+  'AWS::Athena::NamedQuery': (c, _id, p) => {
+    const query = flatten(p.QueryString).toLowerCase();
+    const tables = Object.entries(c.resources)
+      .filter(([, t]) => t.Type === 'AWS::Glue::Table')
+      .filter(([, t]) => {
+        const name = (t.Properties?.TableInput as { Name?: Json } | undefined)?.Name;
+        return typeof name === 'string' && new RegExp(`\\b${name.toLowerCase()}\\b`).test(query);
+      })
+      .map(([tableId]) => c.node(tableId));
+    for (const from of tables.length > 0 ? tables : [c.firstNode(p.Database)]) {
+      c.g.edge(from, c.firstNode(p.WorkGroup), 'named queries');
+    }
+  },
+  'AWS::SageMaker::Model': (c, id, p) => {
+    for (const container of [p.PrimaryContainer, ...asList(p.Containers as Json[] | undefined)]) {
+      c.g.edge(c.firstNode((container as { ModelDataUrl?: Json } | undefined)?.ModelDataUrl), c.node(id), 'model artifact');
+    }
+  },
+  // Model -> endpoint through its endpoint config, which also names the data-capture bucket.
+  'AWS::SageMaker::Endpoint': (c, id, p) => {
+    const config = c.resources[refsIn(p.EndpointConfigName ?? null)[0] ?? '']?.Properties ?? {};
+    for (const variant of asList(config.ProductionVariants as Json[] | undefined)) {
+      c.g.edge(c.firstNode((variant as { ModelName?: Json }).ModelName), c.node(id), 'serves');
+    }
+    c.g.edge(c.node(id), c.firstNode((config.DataCaptureConfig as { DestinationS3Uri?: Json } | undefined)?.DestinationS3Uri), 'data capture');
+  },
+  'AWS::EC2::VPCEndpoint': (c, id, p) => {
+    const n = c.g.node(c.node(id) ?? '');
+    if (n) {
+      const name = flatten(p.ServiceName).replace(/^com\.amazonaws\.(region|[a-z0-9-]+)\./, '').replace(/^aws\.sagemaker\.(region|[a-z0-9-]+)\./, 'sagemaker.');
+      n.detail = `${String(p.VpcEndpointType ?? 'Gateway')}: ${name}`;
+    }
+  },
+};
+
 /** Derive the data-flow graph of one template. */
 export function deriveFlow(template: CfnTemplate, paths: ConstructPaths = {}): FlowGraph {
   const resources = template.Resources ?? {};
   const g = new GraphBuilder(resources, paths);
   const skip = customResourceMachinery(resources);
   const node = (id: string | undefined) => (id && !skip.has(id) ? g.resourceNode(id) : undefined);
-  const typeOf = (id: string) => resources[id]?.Type;
-  const firstNode = (v: Json | undefined) => refsIn(v).map(node).find((x) => x !== undefined);
-  /**
-   * Roles handed to a service rather than assumed by their holder: named in a function's
-   * environment (the service node acts with them) or in a Task's parameters (the job node does).
-   */
-  const passedRoles: PassedRoles = new Map();
-
-  // S3 notifications are written as a custom resource: read it, though its handler is machinery.
-  const entries = Object.entries(resources).filter(([id, r]) => !skip.has(id) || r.Type === 'Custom::S3BucketNotifications');
-  for (const [id, r] of entries) {
-    const p = (r.Properties ?? {}) as Record<string, Json>;
-    switch (r.Type) {
-      case 'AWS::Events::Rule': {
-        const pattern = (p.EventPattern ?? {}) as Record<string, Json>;
-        const sources = asList(pattern.source as Json[] | undefined).map(String);
-        const detailTypes = asList(pattern['detail-type'] as Json[] | undefined).map(String);
-        const label = detailTypes.length > 0 ? detailTypes.join(' / ') : p.ScheduleExpression ? String(p.ScheduleExpression) : 'event';
-        const detail = (pattern.detail ?? {}) as Record<string, Json>;
-        const buckets = refsIn((detail.bucket as Record<string, Json> | undefined)?.name).map(node).filter((x): x is string => !!x);
-        const prefix = leaves((detail.object as Record<string, Json> | undefined)?.key).map((l) => l.text);
-        const fromNodes = buckets.length > 0
-          ? buckets
-          : sources.length > 0
-            ? sources.map((s) => g.serviceNode(serviceName(s.replace(/^aws\./, ''))))
-            : [node(id)!];
-        for (const target of asList(p.Targets as Json[] | undefined)) {
-          const to = firstNode((target as { Arn?: Json }).Arn);
-          for (const from of fromNodes) {
-            g.edge(from, to, prefix.length > 0 ? `${label} ${prefix.join(', ')}` : label);
-          }
-          const dlq = firstNode((target as { DeadLetterConfig?: { Arn?: Json } }).DeadLetterConfig?.Arn);
-          g.edge(node(id) && fromNodes.includes(id) ? id : fromNodes[0], dlq, 'undeliverable events', 'failure');
-        }
-        break;
-      }
-      case 'AWS::Lambda::EventSourceMapping': {
-        g.edge(firstNode(p.EventSourceArn), firstNode(p.FunctionName), 'event source mapping');
-        const onFailure = (p.DestinationConfig as { OnFailure?: { Destination?: Json } } | undefined)?.OnFailure?.Destination;
-        g.edge(firstNode(p.FunctionName), firstNode(onFailure), 'failed batches', 'failure');
-        break;
-      }
-      case 'AWS::SNS::Subscription':
-        g.edge(firstNode(p.TopicArn), firstNode(p.Endpoint), `subscription (${String(p.Protocol ?? '')})`);
-        g.edge(firstNode(p.TopicArn), firstNode((p.RedrivePolicy as { deadLetterTargetArn?: Json } | undefined)?.deadLetterTargetArn), 'undeliverable messages', 'failure');
-        break;
-      case 'AWS::SNS::Topic':
-        for (const s of asList(p.Subscription as Json[] | undefined)) {
-          const sub = s as { Endpoint?: Json; Protocol?: Json };
-          g.edge(node(id), firstNode(sub.Endpoint), `subscription (${String(sub.Protocol ?? '')})`);
-        }
-        break;
-      case 'AWS::S3::Bucket':
-      case 'Custom::S3BucketNotifications': {
-        const config = (p.NotificationConfiguration ?? {}) as Record<string, Json>;
-        const bucket = r.Type === 'AWS::S3::Bucket' ? node(id) : firstNode(p.BucketName);
-        const configs: Array<[string, string]> = [['LambdaConfigurations', 'Function'], ['LambdaFunctionConfigurations', 'LambdaFunctionArn'], ['QueueConfigurations', 'Queue'], ['QueueConfigurations', 'QueueArn'], ['TopicConfigurations', 'Topic'], ['TopicConfigurations', 'TopicArn']];
-        for (const [list, key] of configs) {
-          for (const c of asList(config[list] as Json[] | undefined)) {
-            const cfg = c as Record<string, Json>;
-            const filters = leaves(cfg.Filter).filter((l) => l.path.includes('Value')).map((l) => l.text);
-            const kinds = asList(cfg.Events as Json[] | undefined).concat(cfg.Event ? [cfg.Event] : []);
-            g.edge(bucket, firstNode(cfg[key]), `notification ${[...kinds, ...filters].join(' ')}`.trim());
-          }
-        }
-        break;
-      }
-      case 'AWS::SQS::Queue': {
-        const redrive = p.RedrivePolicy as { deadLetterTargetArn?: Json; maxReceiveCount?: Json } | undefined;
-        if (redrive) {
-          g.edge(node(id), firstNode(redrive.deadLetterTargetArn), `after ${String(redrive.maxReceiveCount ?? '?')} receives`, 'failure');
-        }
-        break;
-      }
-      case 'AWS::Lambda::Function': {
-        g.edge(node(id), firstNode((p.DeadLetterConfig as { TargetArn?: Json } | undefined)?.TargetArn), 'failed async events', 'failure');
-        const env = (p.Environment as { Variables?: Json } | undefined)?.Variables;
-        for (const ref of refsIn(env ?? null)) {
-          if (typeOf(ref) === 'AWS::IAM::Role') {
-            passedRoles.set(ref, passedRoles.get(ref) ?? new Set());
-          }
-        }
-        break;
-      }
-      case 'AWS::Lambda::EventInvokeConfig': {
-        const dest = p.DestinationConfig as { OnFailure?: { Destination?: Json }; OnSuccess?: { Destination?: Json } } | undefined;
-        g.edge(firstNode(p.FunctionName), firstNode(dest?.OnSuccess?.Destination), 'on success');
-        g.edge(firstNode(p.FunctionName), firstNode(dest?.OnFailure?.Destination), 'on failure', 'failure');
-        break;
-      }
-      case 'AWS::KinesisFirehose::DeliveryStream': {
-        const me = node(id);
-        g.edge(firstNode((p.KinesisStreamSourceConfiguration as { KinesisStreamARN?: Json } | undefined)?.KinesisStreamARN), me, 'source stream');
-        const dest = (p.ExtendedS3DestinationConfiguration ?? p.S3DestinationConfiguration) as Record<string, Json> | undefined;
-        if (dest) {
-          const conversion = dest.DataFormatConversionConfiguration as Record<string, Json> | undefined;
-          const enabled = conversion && conversion.Enabled !== false;
-          const out = (conversion?.OutputFormatConfiguration as { Serializer?: Record<string, Json> } | undefined)?.Serializer;
-          const format = out?.ParquetSerDe !== undefined ? ' as Parquet' : out?.OrcSerDe !== undefined ? ' as ORC' : '';
-          g.edge(me, firstNode(dest.BucketARN), `delivery${enabled ? format : ''}`);
-          if (enabled) {
-            const schema = conversion.SchemaConfiguration as Record<string, Json> | undefined;
-            g.edge(firstNode(schema?.TableName) ?? firstNode(schema?.DatabaseName), me, 'schema for conversion', 'schema');
-          }
-          const processors = (dest.ProcessingConfiguration as { Processors?: Json } | undefined)?.Processors;
-          for (const fn of refsIn(processors ?? null).map(node).filter((x) => x && typeOf(x) === 'AWS::Lambda::Function')) {
-            g.edge(me, fn, 'transform records');
-          }
-        }
-        break;
-      }
-      case 'AWS::Rekognition::StreamProcessor': {
-        const me = node(id);
-        g.edge(firstNode((p.KinesisVideoStream as { Arn?: Json } | undefined)?.Arn), me, 'video frames');
-        g.edge(me, firstNode((p.KinesisDataStream as { Arn?: Json } | undefined)?.Arn), 'analysis results');
-        g.edge(me, firstNode((p.NotificationChannel as { Arn?: Json } | undefined)?.Arn), 'status notifications');
-        g.edge(me, firstNode((p.S3Destination as { BucketName?: Json } | undefined)?.BucketName), 'results');
-        break;
-      }
-      case 'AWS::StepFunctions::StateMachine': {
-        const me = node(id);
-        const text = p.DefinitionString !== undefined ? flatten(p.DefinitionString) : JSON.stringify(p.Definition ?? {});
-        let definition: Json;
-        try {
-          definition = JSON.parse(text) as Json;
-        } catch {
-          // A definition built from intrinsics this reader does not know: show the machine, not its tasks.
-          definition = {};
-        }
-        for (const task of taskStates(definition)) {
-          stateMachineTask(g, me, task, node, typeOf, passedRoles);
-        }
-        break;
-      }
-      case 'AWS::Glue::Job': {
-        const me = node(id);
-        for (const [key, value] of Object.entries((p.DefaultArguments ?? {}) as Record<string, Json>)) {
-          if (/temp|log|script|extra|jars|py-files|conf/i.test(key)) {
-            continue;
-          }
-          for (const ref of refsIn(value).map(node).filter((x): x is string => !!x)) {
-            if (WRITE_KEY.test(key)) {
-              g.edge(me, ref, key.replace(/^--/, ''));
-            } else {
-              g.edge(ref, me, key.replace(/^--/, ''));
-            }
-          }
-        }
-        break;
-      }
-      case 'AWS::Glue::Crawler': {
-        const me = node(id);
-        const targets = (p.Targets ?? {}) as Record<string, Json>;
-        for (const t of asList(targets.S3Targets as Json[] | undefined)) {
-          g.edge(firstNode((t as { Path?: Json }).Path), me, 'crawls');
-        }
-        for (const t of asList(targets.CatalogTargets as Json[] | undefined)) {
-          for (const table of refsIn(t)) {
-            g.edge(node(table), me, 'crawls');
-          }
-        }
-        g.edge(me, firstNode(p.DatabaseName), 'writes tables');
-        break;
-      }
-      case 'AWS::Glue::Table': {
-        const input = (p.TableInput ?? {}) as { StorageDescriptor?: { Location?: Json } };
-        g.edge(firstNode(input.StorageDescriptor?.Location), node(id), 'catalogued as', 'schema');
-        break;
-      }
-      case 'AWS::Athena::WorkGroup': {
-        const config = (p.WorkGroupConfiguration ?? {}) as { ResultConfiguration?: { OutputLocation?: Json } };
-        g.edge(node(id), firstNode(config.ResultConfiguration?.OutputLocation), 'query results');
-        break;
-      }
-      case 'AWS::SageMaker::Model':
-        for (const c of [p.PrimaryContainer, ...asList(p.Containers as Json[] | undefined)]) {
-          g.edge(firstNode((c as { ModelDataUrl?: Json } | undefined)?.ModelDataUrl), node(id), 'model artifact');
-        }
-        break;
-      case 'AWS::SageMaker::Endpoint': {
-        const config = resources[refsIn(p.EndpointConfigName ?? null)[0] ?? '']?.Properties ?? {};
-        for (const variant of asList(config.ProductionVariants as Json[] | undefined)) {
-          g.edge(firstNode((variant as { ModelName?: Json }).ModelName), node(id), 'serves');
-        }
-        g.edge(node(id), firstNode((config.DataCaptureConfig as { DestinationS3Uri?: Json } | undefined)?.DestinationS3Uri), 'data capture');
-        break;
-      }
-      case 'AWS::Athena::NamedQuery': {
-        // Athena reads the tables a saved query names (by their literal name), else its database.
-        const workGroup = firstNode(p.WorkGroup);
-        const query = flatten(p.QueryString).toLowerCase();
-        const tables = Object.entries(resources)
-          .filter(([, t]) => t.Type === 'AWS::Glue::Table')
-          .filter(([, t]) => {
-            const name = (t.Properties?.TableInput as { Name?: Json } | undefined)?.Name;
-            return typeof name === 'string' && new RegExp(`\\b${name.toLowerCase()}\\b`).test(query);
-          })
-          .map(([tableId]) => node(tableId));
-        for (const from of tables.length > 0 ? tables : [firstNode(p.Database)]) {
-          g.edge(from, workGroup, 'named queries');
-        }
-        break;
-      }
-      case 'AWS::EC2::VPCEndpoint': {
-        const n = g.node(node(id) ?? '');
-        if (n) {
-          const name = flatten(p.ServiceName).replace(/^com\.amazonaws\.(region|[a-z0-9-]+)\./, '').replace(/^aws\.sagemaker\.(region|[a-z0-9-]+)\./, 'sagemaker.');
-          n.detail = `${String(p.VpcEndpointType ?? 'Gateway')}: ${name}`;
-        }
-        break;
-      }
-      default:
-        break;
+  const c: WiringContext = {
+    g,
+    resources,
+    node,
+    firstNode: (v) => refsIn(v).map(node).find((x) => x !== undefined),
+    typeOf: (id) => resources[id]?.Type,
+    passedRoles: new Map(),
+  };
+  for (const [id, r] of Object.entries(resources)) {
+    // S3 notifications are written as a custom resource: read it, though its handler is machinery.
+    if (!skip.has(id) || r.Type === 'Custom::S3BucketNotifications') {
+      WIRING[r.Type]?.(c, id, (r.Properties ?? {}) as Record<string, Json>);
     }
   }
-
-  iamEdges(g, resources, skip, node, passedRoles);
+  iamEdges(g, resources, skip, node, c.passedRoles);
   const vpcs = placeInVpcs(g, resources, paths);
   return g.result(vpcs);
 }
 
-function stateMachineTask(
-  g: GraphBuilder,
-  machine: string | undefined,
-  task: TaskState,
-  node: (id: string | undefined) => string | undefined,
-  typeOf: (id: string) => string | undefined,
-  passedRoles: PassedRoles,
-): void {
+/** Edges of one Task state: to the function or service it calls, and the data its parameters name. */
+function stateMachineTask(c: WiringContext, machine: string | undefined, task: TaskState): void {
+  const { g, node, typeOf, passedRoles } = c;
   const paramLeaves = leaves(task.parameters);
   const rolesPassedTo = (receiver?: string) => {
     for (const ref of paramLeaves.flatMap((l) => tokensIn(l.text)).filter((r) => typeOf(r) === 'AWS::IAM::Role')) {
