@@ -4,8 +4,9 @@
  *
  * 1. Wiring the template states outright: EventBridge rules and their targets, Lambda event source
  *    mappings, SNS subscriptions, S3 notifications, Firehose sources and destinations, Step
- *    Functions Task states, Rekognition stream processors, Glue jobs and crawlers, Athena result
- *    locations, dead-letter queues.
+ *    Functions Task states, Rekognition stream processors, Glue jobs, crawlers and tables, Athena
+ *    result locations and named queries, SageMaker models and endpoints, dead-letter queues; VPC
+ *    endpoints, and the resources in a VPC's subnets, are drawn inside the VPC.
  * 2. IAM: a principal allowed to write a resource (s3:PutObject, sns:Publish, states:StartExecution,
  *    ...) sends data to it; allowed to read one (s3:GetObject, kinesis:GetRecords) receives from it;
  *    allowed to call a service that has no resource in the template (rekognition:DetectLabels)
@@ -134,6 +135,9 @@ const RESOURCE_SERVICES = new Set(['s3', 'sqs', 'sns', 'dynamodb', 'kinesis', 'f
 
 const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
+/** Order by UTF-16 code units, never by locale: the committed diagrams must be identical on every machine. */
+export const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Construct path for a node label: drop the L1 "Resource"/"Default" leaf CDK adds under each L2. */
 function constructLabel(path: string | undefined, logicalId: string): string {
   if (!path) {
@@ -235,8 +239,8 @@ class GraphBuilder {
       used.add(e.from);
       used.add(e.to);
     }
-    const nodes = [...this.nodes.values()].filter((n) => used.has(n.id) || n.kind === 'network').sort((a, b) => a.id.localeCompare(b.id));
-    const edges = [...this.edges.values()].sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
+    const nodes = [...this.nodes.values()].filter((n) => used.has(n.id) || n.kind === 'network').sort((a, b) => byCodeUnit(a.id, b.id));
+    const edges = [...this.edges.values()].sort((a, b) => byCodeUnit(a.from, b.from) || byCodeUnit(a.to, b.to));
     const usedVpcs = vpcs.filter((v) => nodes.some((n) => n.vpc === v.id));
     return { nodes, edges, vpcs: usedVpcs };
   }

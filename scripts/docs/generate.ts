@@ -5,7 +5,7 @@
  */
 import { DISABLED_GUARD_RULES } from '../../lib/gates';
 import { Acknowledgement, StackDoc, Synthesized } from './assembly';
-import { deriveFlow, FlowGraph } from './flow';
+import { byCodeUnit, deriveFlow, FlowGraph } from './flow';
 import { cell, readRegion, summaryOf, titleOf, writeRegion } from './markdown';
 import { renderMermaid } from './mermaid';
 
@@ -67,7 +67,7 @@ export function acknowledgementTable(acks: Acknowledgement[], optInOnly: Acknowl
     row.optIn = row.optIn && optInKeys.has(`${key(a)}\u0000${a.rule}`);
     rows.set(key(a), row);
   }
-  const sorted = [...rows.values()].sort((a, b) => a.construct.localeCompare(b.construct) || a.reason.localeCompare(b.reason));
+  const sorted = [...rows.values()].sort((a, b) => byCodeUnit(a.construct, b.construct) || byCodeUnit(a.reason, b.reason));
   const lines = [
     '| Construct | Rules | Reason |',
     '| --- | --- | --- |',
