@@ -51,6 +51,9 @@ function main(argv: string[]): number {
     for (const [f] of stale) {
       console.error(`${f}: generated regions are out of date (run npm run docs)`);
     }
+    if (stale.length === 0) {
+      console.log('docs are up to date');
+    }
     return stale.length > 0 || missingPages.length > 0 ? 1 : 0;
   }
   for (const [f, text] of stale) {
@@ -63,4 +66,9 @@ function main(argv: string[]): number {
   return missingPages.length > 0 ? 1 : 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exitCode = 1;
+}
