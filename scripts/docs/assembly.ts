@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { ArtifactMetadataEntryType } from 'aws-cdk-lib/cloud-assembly-schema';
 import { addArchitectures, optInsRead } from '../../lib/app';
 import { PROFILES } from '../../lib/config/profile';
 import { ConstructPaths } from './flow';
@@ -39,8 +40,6 @@ interface MetadataEntry {
   data?: Json;
 }
 
-const ACK_TYPE = 'aws:cdk:acknowledged-rules';
-
 /** `Annotation::AwsSolutions-IAM5[...]` -> `AwsSolutions-IAM5[...]`; `cdk-validator-cfnguard::x` -> `guard:x`. */
 export function ruleIdOf(qualified: string): string {
   if (qualified.startsWith('Annotation::')) {
@@ -59,9 +58,13 @@ export function readAssembly(outdir: string): StackDoc[] {
     if (a.type !== 'aws:cloudformation:stack' || !architecture || !a.properties?.templateFile) {
       continue;
     }
+    // Recent CDK versions write construct metadata to a file of its own beside the manifest.
     const metadata: Record<string, MetadataEntry[]> = { ...(a.metadata ?? {}) };
     if (a.additionalMetadataFile) {
-      Object.assign(metadata, JSON.parse(fs.readFileSync(path.join(outdir, a.additionalMetadataFile), 'utf8')));
+      const more = JSON.parse(fs.readFileSync(path.join(outdir, a.additionalMetadataFile), 'utf8')) as Record<string, MetadataEntry[]>;
+      for (const [p, entries] of Object.entries(more)) {
+        metadata[p] = [...(metadata[p] ?? []), ...entries];
+      }
     }
     const template = JSON.parse(fs.readFileSync(path.join(outdir, a.properties.templateFile), 'utf8')) as CfnTemplate;
     const stackPath = `/${a.displayName ?? artifactId}`;
@@ -70,10 +73,10 @@ export function readAssembly(outdir: string): StackDoc[] {
     const acknowledgements: Acknowledgement[] = [];
     for (const [p, entries] of Object.entries(metadata)) {
       for (const e of entries) {
-        if (e.type === 'aws:cdk:logicalId' && typeof e.data === 'string') {
+        if (e.type === ArtifactMetadataEntryType.LOGICAL_ID && typeof e.data === 'string') {
           paths[e.data] = relative(p);
         }
-        if (e.type === ACK_TYPE && e.data && typeof e.data === 'object' && !Array.isArray(e.data)) {
+        if (e.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && e.data && typeof e.data === 'object' && !Array.isArray(e.data)) {
           for (const [rule, reason] of Object.entries(e.data)) {
             acknowledgements.push({ construct: relative(p), rule: ruleIdOf(rule), reason: String(reason) });
           }
