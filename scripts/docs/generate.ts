@@ -108,7 +108,7 @@ export function documented(synth: Synthesized): StackDoc[] {
  * holds is carried over when the table is regenerated.
  */
 export function architectureTable(stacks: StackDoc[], pages: Readonly<Record<string, string | undefined>>, oldTable = ''): string {
-  const header = ['| Architecture | What it shows | Diagram | Idle cost per month (sandbox / production) |', '| --- | --- | --- | --- |'];
+  const header = ['| Architecture | What it shows | Go to | Idle cost per month (sandbox / production) |', '| --- | --- | --- | --- |'];
   if (stacks.length === 0) {
     return [...header, '| _(none yet)_ | The architectures land with issues 3 to 6 | - | - |'].join('\n');
   }
@@ -118,7 +118,7 @@ export function architectureTable(stacks: StackDoc[], pages: Readonly<Record<str
     const title = titleOf(text) ?? s.artifactId;
     const what = s.description ?? summaryOf(text) ?? '';
     const cost = readRegion(oldTable, `cost:${s.architecture}`) ?? '';
-    return `| [${cell(title)}](${page}) | ${cell(what)} | [diagram](${page}#diagram) | <!-- cost:${s.architecture}:start -->${cost}<!-- cost:${s.architecture}:end --> |`;
+    return `| [${cell(title)}](${page}) | ${cell(what)} | [diagram](${page}#diagram) · [deploy](${page}#deploy) | <!-- cost:${s.architecture}:start -->${cost}<!-- cost:${s.architecture}:end --> |`;
   });
   return [...header, ...rows].join('\n');
 }

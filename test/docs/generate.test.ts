@@ -142,7 +142,7 @@ describe('README architecture table', () => {
   it('links each page and its diagram, and keeps the cost cells npm run cost wrote', () => {
     const old = '| x | y | z | <!-- cost:video:start -->$2.00 / $4.00<!-- cost:video:end --> |';
     const table = architectureTable([stack('video', 'Videos labelled by Rekognition')], { 'docs/video.md': '# Video analysis\n' }, old);
-    expect(table.split('\n')[2]).toBe('| [Video analysis](docs/video.md) | Videos labelled by Rekognition | [diagram](docs/video.md#diagram) | <!-- cost:video:start -->$2.00 / $4.00<!-- cost:video:end --> |');
+    expect(table.split('\n')[2]).toBe('| [Video analysis](docs/video.md) | Videos labelled by Rekognition | [diagram](docs/video.md#diagram) · [deploy](docs/video.md#deploy) | <!-- cost:video:start -->$2.00 / $4.00<!-- cost:video:end --> |');
   });
 
   it('reports an architecture whose page is missing instead of writing one', () => {
