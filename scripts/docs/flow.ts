@@ -543,12 +543,19 @@ const WIRING: Record<string, Wiring> = {
   },
   'AWS::StepFunctions::StateMachine': (c, id, p) => {
     const text = p.DefinitionString !== undefined ? flatten(p.DefinitionString) : JSON.stringify(p.Definition ?? {});
+    // A reference that stands for a number or a boolean (a parameter in TimeoutSeconds) is not
+    // quoted in the JSON: quote it so the document parses.
+    const quoted = text.replace(/([:[,]\s*)(\{\{ref:[A-Za-z0-9]+\}\})/g, '$1"$2"');
     let definition: Json;
     try {
-      definition = JSON.parse(text) as Json;
+      definition = JSON.parse(quoted) as Json;
     } catch {
-      // A definition built from intrinsics this reader does not know: show the machine, not its tasks.
-      definition = {};
+      // Built from intrinsics this reader does not know: say so on the machine rather than guess its tasks.
+      const n = c.g.node(c.node(id) ?? '');
+      if (n) {
+        n.detail = 'definition not readable from the template';
+      }
+      return;
     }
     for (const task of taskStates(definition)) {
       stateMachineTask(c, c.node(id), task);

@@ -2,7 +2,7 @@
  * The data-flow derivation on small stacks, one per kind of edge, built with the same aws-cdk-lib
  * the architectures use so the templates are the real shapes (Fn::Join definitions, GetAtt ARNs).
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as emrs from 'aws-cdk-lib/aws-emrserverless';
@@ -226,6 +226,15 @@ describe('data-flow edges derived from a template', () => {
       // Reading a job's results brings data back from the service.
       'Amazon Rekognition -> Collect: GetLabelDetection',
     ]));
+  });
+
+  it('Step Functions: a definition with a number from a template parameter still parses', () => {
+    const g = flowOf((s) => {
+      const seconds = new CfnParameter(s, 'PollSeconds', { type: 'Number', default: 30 });
+      const wait = new sfn.Wait(s, 'Pause', { time: sfn.WaitTime.duration(Duration.seconds(seconds.valueAsNumber)) });
+      new sfn.StateMachine(s, 'Poller', { definitionBody: sfn.DefinitionBody.fromChainable(wait.next(new tasks.LambdaInvoke(s, 'Check', { lambdaFunction: fn(s, 'Status') }))) });
+    });
+    expect(edgesOf(g)).toContain('Poller -> Status: Check');
   });
 
   it('Rekognition notification channel in a state\'s parameters: video bucket -> Rekognition -> topic', () => {
