@@ -11,6 +11,7 @@ import { describeFindings, findingsOf, PRODUCTION, SANDBOX, testApp } from './he
 const ACTIONS_WITHOUT_RESOURCE_LEVEL: Readonly<Record<string, string>> = {
   'xray:PutTraceSegments': 'X-Ray tracing from Lambda',
   'xray:PutTelemetryRecords': 'X-Ray tracing from Lambda',
+  'cloudwatch:PutMetricData': 'Glue job metrics (DataLake CurateJobRole), limited to the Glue namespace by condition',
 };
 
 function synthAll(profile: DeploymentProfile) {

@@ -10,12 +10,10 @@ import { cell, readRegion, summaryOf, titleOf, writeRegion } from './markdown';
 import { renderMermaid } from './mermaid';
 
 /**
- * Stacks with an architecture tag that get no page, with the reason. The foundation's placeholder
- * exists only until the first architecture lands (the lead removes it from lib/app.ts then).
+ * Stacks with an architecture tag that get no page, with the reason (e.g. a scaffold that exists
+ * only until the first architecture lands). Empty: every architecture has its page.
  */
-export const UNDOCUMENTED_ARCHITECTURES: Readonly<Record<string, string>> = {
-  placeholder: 'foundation scaffold that exercises the shared constructs until the first architecture lands',
-};
+export const UNDOCUMENTED_ARCHITECTURES: Readonly<Record<string, string>> = {};
 
 export const docsPageOf = (architecture: string): string => `docs/${architecture}.md`;
 

@@ -6,7 +6,7 @@ import { NodeFunction, NodeFunctionProps } from '../../lib/constructs/node-funct
 import { SecureKey } from '../../lib/constructs/secure-key';
 import { describeFindings, findingsOf, templateOf, testApp } from '../helpers/app';
 
-const ENTRY = path.join(__dirname, '../../lambda/placeholder/describe-object.ts');
+const ENTRY = path.join(__dirname, '../fixtures/handlers/echo.ts');
 
 function functionIn(props: Partial<NodeFunctionProps> = {}, withVpc = false) {
   // A bare test VPC has no flow logs: the VPC gates belong to the VPC construct's own tests.
