@@ -3,6 +3,7 @@ import { optIn } from './config/opt-in';
 import { DeploymentProfile } from './config/profile';
 import { ArchitectureStack } from './stacks/architecture';
 import { DataLakeStack } from './stacks/datalake-stack';
+import { SpeechChainStack } from './stacks/speech-stack';
 
 export interface ArchitecturesProps {
   readonly profile: DeploymentProfile;
@@ -29,5 +30,6 @@ export function addArchitectures(app: App, props: ArchitecturesProps): Architect
   const common = { profile: props.profile, env: props.env };
   return [
     new DataLakeStack(app, 'DataLake', { ...common, onDemandStream: appOptIn(app, 'datalake.onDemandStream') }),
+    new SpeechChainStack(app, 'SpeechChain', common),
   ];
 }
