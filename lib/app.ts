@@ -4,6 +4,8 @@ import { DeploymentProfile } from './config/profile';
 import { ArchitectureStack } from './stacks/architecture';
 import { DataLakeStack } from './stacks/datalake-stack';
 import { SpeechChainStack } from './stacks/speech-stack';
+import { SageMakerPlatformStack } from './stacks/sagemaker-stack';
+import { VideoAnalysisStack } from './stacks/video-stack';
 
 export interface ArchitecturesProps {
   readonly profile: DeploymentProfile;
@@ -28,8 +30,29 @@ export function appOptIn(app: App, name: string, defaultValue = false): boolean 
 /** Every architecture stack of the project, in the order the README lists them. */
 export function addArchitectures(app: App, props: ArchitecturesProps): ArchitectureStack[] {
   const common = { profile: props.profile, env: props.env };
+  // Each description is the stack's one line in the CloudFormation console and in the README's
+  // table of architectures (npm run docs writes it there).
   return [
-    new DataLakeStack(app, 'DataLake', { ...common, onDemandStream: appOptIn(app, 'datalake.onDemandStream') }),
-    new SpeechChainStack(app, 'SpeechChain', common),
+    new DataLakeStack(app, 'DataLake', {
+      ...common,
+      description: 'Kinesis -> Firehose (Parquet, dynamic partitioning) -> S3 -> Glue catalog (partition projection) + crawler -> Athena; one PySpark curation on Glue and EMR Serverless producing SageMaker-ready splits',
+      onDemandStream: appOptIn(app, 'datalake.onDemandStream'),
+    }),
+    new VideoAnalysisStack(app, 'VideoAnalysis', {
+      ...common,
+      description: 'Rekognition Video: S3 -> async jobs (20-job quota) -> SNS -> SQS -> results in S3 + index; image moderation; opt-in live face search (`-c video.streaming=true`)',
+      streaming: appOptIn(app, 'video.streaming'),
+    }),
+    new SpeechChainStack(app, 'SpeechChain', {
+      ...common,
+      description: 'S3 audio -> Transcribe (wait/poll) -> Translate if needed -> Comprehend, chained by Step Functions',
+    }),
+    new SageMakerPlatformStack(app, 'SageMakerPlatform', {
+      ...common,
+      description: 'Private no-internet VPC -> Managed Spot Training with checkpoints (Step Functions `.sync`), Bayesian tuning, serial inference pipeline (scaler -> XGBoost) for batch transform; opt-in locked-down notebook and auto-scaled endpoint',
+      notebook: appOptIn(app, 'sagemaker.notebook'),
+      endpoint: appOptIn(app, 'sagemaker.endpoint'),
+      modelDataUrl: app.node.tryGetContext('sagemaker.modelDataUrl'),
+    }),
   ];
 }

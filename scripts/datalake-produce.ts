@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { seededRandom } from './seeded-random';
 import {
   KinesisClient,
   PutRecordsCommand,
@@ -155,17 +156,8 @@ function loadCategories(): Record<string, string[]> {
   return Object.fromEntries(schema.columns.filter((c) => c.categories).map((c) => [c.name, c.categories!]));
 }
 
-/** A small seeded generator (mulberry32) so a run can be repeated exactly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Re-exported: tests and callers import it from here.
+export { seededRandom };
 
 const COUNTRIES = ['DE', 'FR', 'ES', 'IT', 'NL', 'PL', 'SE'];
 

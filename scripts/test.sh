@@ -26,6 +26,10 @@ step "unit tests (jest)" npx jest --silent
 for profile in sandbox production; do
   step "cdk synth -c profile=$profile" npx cdk synth --quiet -c profile="$profile" -o "cdk.out.$profile"
 done
+# Every opt-in part switched on (the hourly-billed parts users turn on by hand) must pass too.
+step "cdk synth, all opt-ins on" npx cdk synth --quiet -c profile=production -o cdk.out.optins \
+  -c datalake.onDemandStream=true -c video.streaming=true -c sagemaker.notebook=true \
+  -c sagemaker.endpoint=true -c sagemaker.modelDataUrl=s3://example-models/training-output/run-0/output/model.tar.gz
 step "cfn-lint (all templates)" .venv/bin/cfn-lint
 if [ -n "$(find test -name 'test_*.py' -print -quit)" ]; then
   step "python tests (pytest)" .venv/bin/python -m pytest -q test

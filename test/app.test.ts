@@ -11,7 +11,7 @@ import { describeFindings, findingsOf, PRODUCTION, SANDBOX, testApp } from './he
 const ACTIONS_WITHOUT_RESOURCE_LEVEL: Readonly<Record<string, string>> = {
   'xray:PutTraceSegments': 'X-Ray tracing from Lambda',
   'xray:PutTelemetryRecords': 'X-Ray tracing from Lambda',
-  'cloudwatch:PutMetricData': 'Glue job metrics (DataLake CurateJobRole), limited to the Glue namespace by condition',
+  'cloudwatch:PutMetricData': 'Glue job metrics (DataLake CurateJobRole) and SageMaker job metrics (SageMakerPlatform ExecutionRole), each limited to its namespace by condition',
   'xray:GetSamplingRules': 'X-Ray tracing from Step Functions',
   'xray:GetSamplingTargets': 'X-Ray tracing from Step Functions',
   // Step Functions vended-log delivery (CDK adds these with logging on); none has a resource type.
@@ -30,6 +30,21 @@ const ACTIONS_WITHOUT_RESOURCE_LEVEL: Readonly<Record<string, string>> = {
   'comprehend:BatchDetectSentiment': 'Speech chain: pre-trained Comprehend models have no ARN',
   'comprehend:BatchDetectEntities': 'Speech chain: pre-trained Comprehend models have no ARN',
   'comprehend:BatchDetectKeyPhrases': 'Speech chain: pre-trained Comprehend models have no ARN',
+  // SageMaker jobs in a VPC look up their network before creating ENIs; EC2 Describe* has no resource type.
+  'ec2:DescribeNetworkInterfaces': 'SageMaker jobs in a VPC (ENI setup)',
+  'ec2:DescribeVpcs': 'SageMaker jobs in a VPC (ENI setup)',
+  'ec2:DescribeDhcpOptions': 'SageMaker jobs in a VPC (ENI setup)',
+  'ec2:DescribeSubnets': 'SageMaker jobs in a VPC (ENI setup)',
+  'ec2:DescribeSecurityGroups': 'SageMaker jobs in a VPC (ENI setup)',
+  'rekognition:StartLabelDetection': 'Rekognition Video stored-video job (VideoAnalysis starter)',
+  'rekognition:StartFaceDetection': 'Rekognition Video stored-video job (VideoAnalysis starter)',
+  'rekognition:StartContentModeration': 'Rekognition Video stored-video job (VideoAnalysis starter)',
+  'rekognition:StartTextDetection': 'Rekognition Video stored-video job (VideoAnalysis starter, optional analysis)',
+  'rekognition:GetLabelDetection': 'Rekognition Video job results (VideoAnalysis results collector)',
+  'rekognition:GetFaceDetection': 'Rekognition Video job results (VideoAnalysis results collector)',
+  'rekognition:GetContentModeration': 'Rekognition Video job results (VideoAnalysis results collector)',
+  'rekognition:GetTextDetection': 'Rekognition Video job results (VideoAnalysis results collector, optional analysis)',
+  'rekognition:DetectModerationLabels': 'Stock moderation model; a resource (project version) exists only for custom adapters (VideoAnalysis image moderator)',
 };
 
 function synthAll(profile: DeploymentProfile) {

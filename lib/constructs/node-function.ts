@@ -30,6 +30,12 @@ export interface NodeFunctionProps {
    * @default - unreserved
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Why the function runs without reserved concurrency (recorded with the NIST LambdaConcurrency
+   * acknowledgement), e.g. when an event source's maximum concurrency protects the quota instead.
+   * @default - "no downstream quota to protect" and the new-account limit of 10
+   */
+  readonly unreservedConcurrencyReason?: string;
   /** @default - not in a VPC; pass one where the function must reach private resources */
   readonly vpc?: ec2.IVpc;
   /** @default - the VPC's isolated subnets */
@@ -140,7 +146,7 @@ export class NodeFunction extends Construct implements iam.IGrantable {
     acknowledge(role, 'AwsSolutions-IAM5[Resource::*]',
       'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (test/app.test.ts checks every Resource "*" action against an allow-list)');
     if (reserved === undefined) {
-      acknowledge(this.function, 'NIST.800.53.R5-LambdaConcurrency',
+      acknowledge(this.function, 'NIST.800.53.R5-LambdaConcurrency', props.unreservedConcurrencyReason ??
         'No downstream quota to protect; reserving concurrency fails to deploy in new accounts whose limit is 10');
     }
   }

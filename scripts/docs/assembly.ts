@@ -109,8 +109,9 @@ export interface Synthesized {
  * the diagram is the same for any value.
  */
 export const DOCS_CONTEXT: Readonly<Record<string, string>> = {
-  // The endpoint serves the artifact of a training run; its bucket and key do not change the flow.
-  'sagemaker.modelDataUrl': 's3://models-bucket/training-output/docs-example/output/model.tar.gz',
+  // The endpoint serves the artifact of a training run; its bucket and key do not change the flow
+  // (the same example value scripts/test.sh synthesizes the opt-in parts with).
+  'sagemaker.modelDataUrl': 's3://example-models/training-output/run-0/output/model.tar.gz',
 };
 
 function synthWith(makeApp: (context: Record<string, unknown>) => App, switches: string[]): { app: App; stacks: StackDoc[] } {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { NodeFunction, NodeFunctionProps } from '../../lib/constructs/node-function';
@@ -76,6 +76,16 @@ describe('NodeFunction', () => {
   it('sets reserved concurrency when asked', () => {
     const { fn } = functionIn({ reservedConcurrentExecutions: 3, timeout: Duration.minutes(2) });
     templateOf(fn).hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 3, Timeout: 120 });
+  });
+
+  it('records why concurrency is unreserved, in the caller\'s words when given', () => {
+    const reasonOf = (fn: NodeFunction) =>
+      fn.function.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .map((m) => (m.data as Record<string, string>)['Annotation::NIST.800.53.R5-LambdaConcurrency'])
+        .find((reason) => reason !== undefined);
+    expect(reasonOf(functionIn({ unreservedConcurrencyReason: 'The event source maximum concurrency caps it' }).fn)).toBe('The event source maximum concurrency caps it');
+    expect(reasonOf(functionIn().fn)).toMatch(/^No downstream quota to protect/);
   });
 
   it('rejects a timeout over 15 minutes and reserved concurrency below 1, naming the value', () => {

@@ -47,6 +47,8 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Definition = { StartAt: string; States: Record<string, StateJson>; TimeoutSeconds?: number; [k: string]: unknown };
 export type StateJson = { Type: string; [k: string]: unknown };
 
+type Mappings = Record<string, Record<string, Record<string, string>>>;
+
 interface CfnResource {
   Type: string;
   Properties?: Record<string, unknown>;
@@ -97,7 +99,7 @@ function fakeValue(resources: Record<string, CfnResource>, logicalId: string, at
   return `${name}-${attribute.toLowerCase()}`;
 }
 
-function resolve(resources: Record<string, CfnResource>, value: unknown): string {
+function resolve(resources: Record<string, CfnResource>, value: unknown, mappings: Mappings = {}): string {
   if (typeof value === 'string') {
     return value;
   }
@@ -111,7 +113,16 @@ function resolve(resources: Record<string, CfnResource>, value: unknown): string
   }
   if ('Fn::Join' in v) {
     const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
-    return parts.map((p) => resolve(resources, p)).join(sep);
+    return parts.map((p) => resolve(resources, p, mappings)).join(sep);
+  }
+  if ('Fn::FindInMap' in v) {
+    // e.g. a per-region table of image registry accounts, looked up with AWS::Region
+    const [map, top, second] = (v['Fn::FindInMap'] as unknown[]).map((p) => resolve(resources, p, mappings));
+    const found = mappings[map]?.[top]?.[second];
+    if (found === undefined) {
+      throw new Error(`Mapping ${map} has no ${top}.${second}`);
+    }
+    return found;
   }
   throw new Error(`Cannot resolve ${JSON.stringify(value).slice(0, 200)} in a definition`);
 }
@@ -121,7 +132,7 @@ function resolve(resources: Record<string, CfnResource>, value: unknown): string
  * starts with `logicalIdPrefix`), with every reference replaced by a fake but valid value.
  */
 export function definitionFrom(template: Template, logicalIdPrefix?: string): Definition {
-  const json = template.toJSON() as { Resources: Record<string, CfnResource> };
+  const json = template.toJSON() as { Resources: Record<string, CfnResource>; Mappings?: Mappings };
   const machines = Object.entries(json.Resources)
     .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')
     .filter(([id]) => logicalIdPrefix === undefined || id.startsWith(logicalIdPrefix));
@@ -129,7 +140,7 @@ export function definitionFrom(template: Template, logicalIdPrefix?: string): De
     throw new Error(`Expected one state machine${logicalIdPrefix ? ` with prefix ${logicalIdPrefix}` : ''}, found ${machines.map(([id]) => id).join(', ') || 'none'}`);
   }
   const body = machines[0][1].Properties?.DefinitionString;
-  return JSON.parse(resolve(json.Resources, body)) as Definition;
+  return JSON.parse(resolve(json.Resources, body, json.Mappings)) as Definition;
 }
 
 /** asl-validator's errors (empty when valid), with path and ARN checks on. */
@@ -226,7 +237,8 @@ export async function runLocally(definition: Definition, input: Json, options: R
         StartTime: startTime,
         Input: input as never,
       },
-      State: { EnteredTime: startTime, Name: 'local' },
+      // aws-local-stepfunctions does not count retries into $$.State.RetryCount (AWS does): always 0 here.
+      State: { EnteredTime: startTime, Name: 'local', RetryCount: 0 },
     },
   });
   let status: LocalRun['status'] = 'SUCCEEDED';

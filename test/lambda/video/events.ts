@@ -1,0 +1,45 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { KinesisStreamEvent, SQSEvent, SQSRecord } from 'aws-lambda';
+
+const DIR = path.join(__dirname, '../../fixtures/video');
+
+export function fixture<T = Record<string, unknown>>(name: string): T {
+  return JSON.parse(fs.readFileSync(path.join(DIR, name), 'utf8')) as T;
+}
+
+/** An SQS event whose records carry these bodies (objects are JSON-encoded, as EventBridge and SNS deliver them). */
+export function sqsEvent(bodies: unknown[], receiveCount = 1): SQSEvent {
+  const template = fixture<SQSRecord>('sqs-record.json');
+  return {
+    Records: bodies.map((b, i) => ({
+      ...template,
+      messageId: `msg-${i}`,
+      receiptHandle: `receipt-${i}`,
+      body: typeof b === 'string' ? b : JSON.stringify(b),
+      attributes: { ...template.attributes, ApproximateReceiveCount: String(receiveCount) },
+    })),
+  };
+}
+
+/** An EventBridge "Object Created" event for a key (encoded as S3 encodes keys in events). */
+export function objectCreated(key: string, versionId = 'v1', size = 1024): Record<string, unknown> {
+  const event = fixture<{ detail: { object: Record<string, unknown> } }>('eventbridge-object-created.json');
+  event.detail.object = { ...event.detail.object, key: encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/'), 'version-id': versionId, size };
+  return event;
+}
+
+/** A Kinesis event whose records carry these stream-processor outputs (objects JSON-encoded, strings as is). */
+export function kinesisEvent(payloads: unknown[]): KinesisStreamEvent {
+  const template = fixture<KinesisStreamEvent['Records'][number]>('kinesis-record.json');
+  return {
+    Records: payloads.map((p, i) => ({
+      ...template,
+      kinesis: {
+        ...template.kinesis,
+        sequenceNumber: `4959033827149025660855969253836157109592157598913658889${i}`,
+        data: Buffer.from(typeof p === 'string' ? p : JSON.stringify(p)).toString('base64'),
+      },
+    })),
+  };
+}
