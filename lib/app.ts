@@ -13,24 +13,47 @@ export interface ArchitecturesProps {
   readonly env?: Environment;
 }
 
+/** Switches each app read through appOptIn: the docs generator turns them all on to draw the whole architecture. */
+const OPT_INS_READ = new WeakMap<App, Set<string>>();
+
+/** The opt-in switches the app has read so far, sorted. */
+export function optInsRead(app: App): string[] {
+  return [...(OPT_INS_READ.get(app) ?? [])].sort();
+}
+
 /** Read an opt-in context switch of the app (`-c <name>=true`). */
 export function appOptIn(app: App, name: string, defaultValue = false): boolean {
+  OPT_INS_READ.set(app, (OPT_INS_READ.get(app) ?? new Set<string>()).add(name));
   return optIn(name, app.node.tryGetContext(name), defaultValue);
 }
 
 /** Every architecture stack of the project, in the order the README lists them. */
 export function addArchitectures(app: App, props: ArchitecturesProps): ArchitectureStack[] {
   const common = { profile: props.profile, env: props.env };
-  const dataLake = new DataLakeStack(app, 'DataLake', { ...common, onDemandStream: appOptIn(app, 'datalake.onDemandStream') });
+  // Each description is the stack's one line in the CloudFormation console and in the README's
+  // table of architectures (npm run docs writes it there).
+  const dataLake = new DataLakeStack(app, 'DataLake', {
+    ...common,
+    description: 'Kinesis -> Firehose (Parquet, dynamic partitioning) -> S3 -> Glue catalog (partition projection) + crawler -> Athena; one PySpark curation on Glue and EMR Serverless producing SageMaker-ready splits',
+    onDemandStream: appOptIn(app, 'datalake.onDemandStream'),
+  });
   // `-c sagemaker.curatedRun=<run id>` trains on a data-lake curation run (the SageMaker stack then
   // depends on the data lake); without it the platform uses its own training-data bucket.
   const curatedRun: unknown = app.node.tryGetContext('sagemaker.curatedRun');
   return [
     dataLake,
-    new VideoAnalysisStack(app, 'VideoAnalysis', { ...common, streaming: appOptIn(app, 'video.streaming') }),
-    new SpeechChainStack(app, 'SpeechChain', common),
+    new VideoAnalysisStack(app, 'VideoAnalysis', {
+      ...common,
+      description: 'Rekognition Video: S3 -> async jobs (20-job quota) -> SNS -> SQS -> results in S3 + index; image moderation; opt-in live face search (`-c video.streaming=true`)',
+      streaming: appOptIn(app, 'video.streaming'),
+    }),
+    new SpeechChainStack(app, 'SpeechChain', {
+      ...common,
+      description: 'S3 audio -> Transcribe (wait/poll) -> Translate if needed -> Comprehend, chained by Step Functions',
+    }),
     new SageMakerPlatformStack(app, 'SageMakerPlatform', {
       ...common,
+      description: 'Private no-internet VPC -> Managed Spot Training with checkpoints (Step Functions `.sync`), Bayesian tuning, serial inference pipeline (scaler -> XGBoost) for batch transform; opt-in locked-down notebook and auto-scaled endpoint',
       notebook: appOptIn(app, 'sagemaker.notebook'),
       endpoint: appOptIn(app, 'sagemaker.endpoint'),
       modelDataUrl: app.node.tryGetContext('sagemaker.modelDataUrl'),

@@ -1,0 +1,74 @@
+/**
+ * npm run docs: synthesize the app and rewrite the generated regions of the docs from it:
+ * each docs/<architecture>.md's data-flow diagram (Mermaid) and acknowledgement table, and the
+ * README's table of architectures. Prose outside the markers is never touched.
+ *
+ *   npm run docs              rewrite the regions
+ *   npm run docs -- --check   change nothing; exit 1 and name the files that are out of date
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { synthesizeArchitectures } from './docs/assembly';
+import { docsPageOf, documented, generateDocs } from './docs/generate';
+
+const root = path.join(__dirname, '..');
+const cdkContext = (JSON.parse(fs.readFileSync(path.join(root, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+
+/** The app as `cdk synth` builds it, minus Lambda bundling and validation: only templates and metadata are read. */
+function docsApp(context: Record<string, unknown>): App {
+  return new App({
+    outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-docs-')),
+    context: { ...cdkContext, 'aws:cdk:bundling-stacks': [], ...context },
+    builtinCloudFormationValidation: false,
+  });
+}
+
+function main(argv: string[]): number {
+  const check = argv.includes('--check');
+  const unknown = argv.filter((a) => a !== '--check');
+  if (unknown.length > 0) {
+    throw new Error(`Unknown argument(s) ${unknown.join(' ')}: use no argument or --check`);
+  }
+  const synth = synthesizeArchitectures(docsApp);
+  const wanted = ['README.md', ...documented(synth).map((s) => docsPageOf(s.architecture))];
+  const files = Object.fromEntries(
+    wanted.map((f) => [f, fs.existsSync(path.join(root, f)) ? fs.readFileSync(path.join(root, f), 'utf8') : undefined]),
+  );
+  const { files: generated, missingPages } = generateDocs(synth, files);
+  const stale = Object.entries(generated).filter(([f, text]) => files[f] !== text);
+  for (const page of missingPages) {
+    console.error(`${page} is missing: every architecture needs its page (layout in the brief, checked by test/docs/docs.test.ts)`);
+  }
+  if (synth.optIns.length > 0) {
+    console.log(`opt-in switches shown in the diagrams: ${synth.optIns.join(', ')}`);
+  }
+  for (const [name, why] of Object.entries(synth.skippedOptIns ?? {})) {
+    console.error(`not drawn: -c ${name}=true (${why}); add the context it needs to DOCS_CONTEXT in scripts/docs/assembly.ts`);
+  }
+  if (check) {
+    for (const [f] of stale) {
+      console.error(`${f}: generated regions are out of date (run npm run docs)`);
+    }
+    if (stale.length === 0) {
+      console.log('docs are up to date');
+    }
+    return stale.length > 0 || missingPages.length > 0 ? 1 : 0;
+  }
+  for (const [f, text] of stale) {
+    fs.writeFileSync(path.join(root, f), text);
+    console.log(`updated ${f}`);
+  }
+  if (stale.length === 0) {
+    console.log('docs are up to date');
+  }
+  return missingPages.length > 0 ? 1 : 0;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exitCode = 1;
+}

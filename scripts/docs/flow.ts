@@ -1,0 +1,877 @@
+/**
+ * Derive a data-flow graph from one synthesized CloudFormation template: who sends data to whom,
+ * in the direction it moves. Two sources of edges, in this order of trust:
+ *
+ * 1. Wiring the template states outright: EventBridge rules and their targets, Lambda event source
+ *    mappings, SNS subscriptions, S3 notifications, Firehose sources and destinations, Step
+ *    Functions Task states, Rekognition stream processors, Glue jobs, crawlers and tables, Athena
+ *    result locations and named queries, SageMaker models and endpoints, dead-letter queues; VPC
+ *    endpoints, and the resources in a VPC's subnets, are drawn inside the VPC.
+ * 2. IAM: a principal allowed to write a resource (s3:PutObject, sns:Publish, states:StartExecution,
+ *    ...) sends data to it; allowed to read one (s3:GetObject, kinesis:GetRecords) receives from it;
+ *    allowed to call a service that has no resource in the template (rekognition:DetectLabels)
+ *    sends to that service. A role that a service assumes on its own behalf (Rekognition's
+ *    notification role, the SageMaker execution role passed to a training job) makes the service
+ *    the principal. IAM edges fill only gaps the wiring left.
+ *
+ * What the template does not say (a handler that reads a bucket it was never granted, the key
+ * prefixes a handler writes, the order of calls inside a handler) is not guessed.
+ */
+import { CfnResource, CfnTemplate, Json, flatten, isObject, leaves, refsIn, tokensIn } from './template';
+
+export type NodeKind = 'store' | 'compute' | 'messaging' | 'service' | 'network' | 'other';
+export type EdgeStyle = 'data' | 'failure' | 'schema';
+
+export interface FlowNode {
+  readonly id: string;
+  /** Service, e.g. "S3 bucket". */
+  readonly service: string;
+  /** Construct path relative to the stack (for template resources). */
+  readonly construct?: string;
+  readonly kind: NodeKind;
+  /** What the template says about it beyond its type, e.g. a VPC endpoint's service. */
+  detail?: string;
+  /** Set when the node exists only with opt-in switches on: their names. */
+  optIn?: string;
+  /** Id of the VPC subgraph the node sits in. */
+  vpc?: string;
+}
+
+export interface FlowEdge {
+  readonly from: string;
+  readonly to: string;
+  label: string;
+  readonly style: EdgeStyle;
+}
+
+export interface FlowGraph {
+  readonly nodes: FlowNode[];
+  readonly edges: FlowEdge[];
+  /** VPC subgraphs: id -> construct label. */
+  readonly vpcs: Array<{ id: string; construct: string }>;
+}
+
+/** Logical id -> construct path relative to the stack (from the cloud assembly's metadata). */
+export type ConstructPaths = Readonly<Record<string, string>>;
+
+const RESOURCE_LABELS: Record<string, [string, NodeKind]> = {
+  'AWS::S3::Bucket': ['S3 bucket', 'store'],
+  'AWS::Lambda::Function': ['Lambda', 'compute'],
+  'AWS::SQS::Queue': ['SQS queue', 'messaging'],
+  'AWS::SNS::Topic': ['SNS topic', 'messaging'],
+  'AWS::Events::Rule': ['EventBridge rule', 'messaging'],
+  'AWS::Kinesis::Stream': ['Kinesis Data Streams', 'messaging'],
+  'AWS::KinesisFirehose::DeliveryStream': ['Data Firehose', 'compute'],
+  'AWS::KinesisVideo::Stream': ['Kinesis Video Streams', 'messaging'],
+  'AWS::Rekognition::StreamProcessor': ['Rekognition stream processor', 'compute'],
+  'AWS::StepFunctions::StateMachine': ['Step Functions', 'compute'],
+  'AWS::Glue::Job': ['Glue job', 'compute'],
+  'AWS::Glue::Crawler': ['Glue crawler', 'compute'],
+  'AWS::Glue::Database': ['Glue database', 'store'],
+  'AWS::Glue::Table': ['Glue table', 'store'],
+  'AWS::Athena::WorkGroup': ['Athena workgroup', 'compute'],
+  'AWS::DynamoDB::Table': ['DynamoDB table', 'store'],
+  'AWS::DynamoDB::GlobalTable': ['DynamoDB table', 'store'],
+  'AWS::EC2::VPCEndpoint': ['VPC endpoint', 'network'],
+  'AWS::SageMaker::NotebookInstance': ['SageMaker notebook', 'compute'],
+  'AWS::SageMaker::Model': ['SageMaker model', 'compute'],
+  'AWS::SageMaker::Endpoint': ['SageMaker endpoint', 'compute'],
+  'AWS::SageMaker::EndpointConfig': ['SageMaker endpoint config', 'other'],
+  'AWS::SageMaker::Domain': ['SageMaker domain', 'compute'],
+  'AWS::SageMaker::Pipeline': ['SageMaker pipeline', 'compute'],
+  'AWS::SageMaker::ModelPackageGroup': ['SageMaker model registry', 'store'],
+  'AWS::EMRServerless::Application': ['EMR Serverless', 'compute'],
+  'AWS::ECR::Repository': ['ECR repository', 'store'],
+};
+
+const SERVICE_NAMES: Record<string, string> = {
+  rekognition: 'Amazon Rekognition',
+  transcribe: 'Amazon Transcribe',
+  comprehend: 'Amazon Comprehend',
+  translate: 'Amazon Translate',
+  polly: 'Amazon Polly',
+  textract: 'Amazon Textract',
+  lex: 'Amazon Lex',
+  bedrock: 'Amazon Bedrock',
+  sagemaker: 'SageMaker',
+  athena: 'Amazon Athena',
+  glue: 'AWS Glue',
+  s3: 'Amazon S3',
+  sns: 'Amazon SNS',
+  sqs: 'Amazon SQS',
+  kinesis: 'Kinesis Data Streams',
+  firehose: 'Data Firehose',
+  kinesisvideo: 'Kinesis Video Streams',
+  dynamodb: 'DynamoDB',
+  states: 'Step Functions',
+  lambda: 'Lambda',
+  'emr-serverless': 'EMR Serverless',
+  events: 'EventBridge',
+  scheduler: 'EventBridge Scheduler',
+};
+
+/** Actions that move no data between the resources of an architecture (encryption, logs, tracing, networking). */
+const IGNORED_SERVICES = new Set(['kms', 'logs', 'xray', 'iam', 'ec2', 'cloudwatch', 'events', 'sts', 'ecr', 'ssm', 'tag', 'cloudformation']);
+const READ = /^(Get(?!Bucket|Queue|.*Attributes$|.*Policy$|EncryptionConfiguration)|Receive|Query|Scan|BatchGet|Select|SubscribeToShard)/;
+/** Reads of metadata, not data: the Glue Data Catalog's definitions (a schema edge shows them where wired). */
+const METADATA_ACTIONS = /^glue:(Get|BatchGet)(Table|Database|Partition|Schema|Classifier|Crawler|Job)/;
+/**
+ * A role trusted by one of these services and attached to nothing acts as the template's one
+ * resource of that service, when there is exactly one (EMR Serverless job runs get their role
+ * at StartJobRun, not from the application).
+ */
+const SERVICE_RESOURCE_TYPES: Record<string, string[]> = {
+  'emr-serverless': ['AWS::EMRServerless::Application'],
+  kinesisanalytics: ['AWS::KinesisAnalyticsV2::Application'],
+  glue: ['AWS::Glue::Job'],
+};
+const WRITE = /^(Put|Send|Publish|Start|Create|Invoke|Upload|Write|BatchWrite|UpdateItem|Detect|Translate|Synthesize|Analyze|Recognize|Classify|BatchDetect|Index)/;
+/** A parameter or argument whose name says the service writes there. */
+const WRITE_KEY = /output|destination|result|target|notification|checkpoint|sink|write|dest/i;
+/** Parameters that name configuration, not data (roles, keys, logs, networking, scripts). */
+const SKIPPED_TYPES = new Set(['AWS::IAM::Role', 'AWS::KMS::Key', 'AWS::KMS::Alias', 'AWS::Logs::LogGroup', 'AWS::EC2::Subnet', 'AWS::EC2::SecurityGroup', 'AWS::EC2::VPC', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']);
+/** Services whose resources live in the template: a call on them is an edge to the resource, not to a service node. */
+const RESOURCE_SERVICES = new Set(['s3', 'sqs', 'sns', 'dynamodb', 'kinesis', 'firehose', 'states', 'lambda', 'glue']);
+
+const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Order by UTF-16 code units, never by locale: the committed diagrams must be identical on every machine. */
+export const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Construct path for a node label: drop the L1 "Resource"/"Default" leaf CDK adds under each L2. */
+function constructLabel(path: string | undefined, logicalId: string): string {
+  if (!path) {
+    return logicalId;
+  }
+  const parts = path.split('/').filter((p) => p.length > 0);
+  while (parts.length > 1 && ['Resource', 'Default'].includes(parts[parts.length - 1])) {
+    parts.pop();
+  }
+  return parts.join('/');
+}
+
+export function labelForType(type: string): [string, NodeKind] {
+  if (RESOURCE_LABELS[type]) {
+    return RESOURCE_LABELS[type];
+  }
+  const [, service, resource] = type.split('::');
+  return [`${service ?? type} ${resource ?? ''}`.trim(), 'other'];
+}
+
+/** A service prefix ("transcribe") or trust principal ("rekognition.amazonaws.com") as a node label. */
+export function serviceName(prefix: string): string {
+  const p = prefix.replace(/\.amazonaws\.com(\.cn)?$/, '');
+  return SERVICE_NAMES[p] ?? p;
+}
+
+class GraphBuilder {
+  private readonly nodes = new Map<string, FlowNode>();
+  private readonly edges = new Map<string, FlowEdge>();
+  /** Resources a service node's jobs are configured with (a Task's VpcConfig subnets), for VPC placement. */
+  readonly jobRefs = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly resources: Record<string, CfnResource>,
+    private readonly paths: ConstructPaths,
+  ) {}
+
+  resourceNode(logicalId: string): string | undefined {
+    const r = this.resources[logicalId];
+    if (!r || SKIPPED_TYPES.has(r.Type)) {
+      return undefined;
+    }
+    if (!this.nodes.has(logicalId)) {
+      const [service, kind] = labelForType(r.Type);
+      this.nodes.set(logicalId, { id: logicalId, service, kind, construct: constructLabel(this.paths[logicalId], logicalId) });
+    }
+    return logicalId;
+  }
+
+  serviceNode(name: string): string {
+    const id = `svc_${name.replace(/[^A-Za-z0-9]+/g, '_')}`;
+    if (!this.nodes.has(id)) {
+      this.nodes.set(id, { id, service: name, kind: 'service' });
+    }
+    return id;
+  }
+
+  node(id: string): FlowNode | undefined {
+    return this.nodes.get(id);
+  }
+
+  /** Add an edge; a second edge between the same two nodes adds its label unless one is there. */
+  edge(from: string | undefined, to: string | undefined, label: string, style: EdgeStyle = 'data', onlyIfNew = false): void {
+    if (!from || !to || from === to) {
+      return;
+    }
+    const key = `${from}>${to}`;
+    const existing = this.edges.get(key);
+    if (existing) {
+      if (!onlyIfNew && label && !existing.label.split(', ').includes(label)) {
+        existing.label = existing.label ? `${existing.label}, ${label}` : label;
+      }
+      return;
+    }
+    this.edges.set(key, { from, to, label, style });
+  }
+
+  /** Pairs joined by the template's own wiring, in either direction: IAM edges do not repeat them. */
+  private wiring = new Set<string>();
+
+  freezeWiring(): void {
+    for (const e of this.edges.values()) {
+      this.wiring.add(`${e.from}>${e.to}`).add(`${e.to}>${e.from}`);
+    }
+  }
+
+  isWired(from: string, to: string): boolean {
+    return this.wiring.has(`${from}>${to}`);
+  }
+
+  /** Whether the template's wiring (not IAM) connects the node to anything. */
+  hasWiredEdge(id: string): boolean {
+    return [...this.wiring].some((k) => k.startsWith(`${id}>`));
+  }
+
+  result(vpcs: Array<{ id: string; construct: string }>): FlowGraph {
+    const used = new Set<string>();
+    for (const e of this.edges.values()) {
+      used.add(e.from);
+      used.add(e.to);
+    }
+    const nodes = [...this.nodes.values()].filter((n) => used.has(n.id) || n.kind === 'network').sort((a, b) => byCodeUnit(a.id, b.id));
+    const edges = [...this.edges.values()].sort((a, b) => byCodeUnit(a.from, b.from) || byCodeUnit(a.to, b.to));
+    const usedVpcs = vpcs.filter((v) => nodes.some((n) => n.vpc === v.id));
+    return { nodes, edges, vpcs: usedVpcs };
+  }
+}
+
+/** Functions and roles that only serve CloudFormation custom resources (bucket auto-delete, notifications). */
+function customResourceMachinery(resources: Record<string, CfnResource>): Set<string> {
+  const skip = new Set<string>();
+  const isCustom = (r: CfnResource) => r.Type.startsWith('Custom::') || r.Type === 'AWS::CloudFormation::CustomResource';
+  const queue: string[] = [];
+  for (const [id, r] of Object.entries(resources)) {
+    if (isCustom(r)) {
+      skip.add(id);
+      queue.push(...refsIn(r.Properties?.ServiceToken));
+    }
+  }
+  while (queue.length > 0) {
+    const id = queue.pop()!;
+    const r = resources[id];
+    if (!r || skip.has(id)) {
+      continue;
+    }
+    skip.add(id);
+    if (r.Type === 'AWS::Lambda::Function' || r.Type === 'AWS::Lambda::Permission') {
+      // A provider framework's function names the user handler in its environment.
+      queue.push(...refsIn(r.Properties?.Environment ?? null), ...refsIn(r.Properties?.Role));
+    }
+  }
+  return skip;
+}
+
+interface Statement {
+  Effect?: string;
+  Action?: string | string[];
+  Resource?: Json;
+}
+
+/** Every identity policy statement, keyed by the role logical id it is attached to. */
+function statementsByRole(resources: Record<string, CfnResource>): Map<string, Statement[]> {
+  const byRole = new Map<string, Statement[]>();
+  const add = (role: string, statements: Json | undefined) => {
+    const list = byRole.get(role) ?? [];
+    list.push(...(asList(statements as Statement | Statement[] | undefined)));
+    byRole.set(role, list);
+  };
+  for (const [id, r] of Object.entries(resources)) {
+    const p = r.Properties ?? {};
+    if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') {
+      const doc = p.PolicyDocument as { Statement?: Json } | undefined;
+      for (const role of refsIn(p.Roles)) {
+        add(role, doc?.Statement);
+      }
+    }
+    if (r.Type === 'AWS::IAM::Role') {
+      for (const policy of asList(p.Policies as Json[] | undefined)) {
+        add(id, (policy as { PolicyDocument?: { Statement?: Json } })?.PolicyDocument?.Statement);
+      }
+      for (const managed of refsIn(p.ManagedPolicyArns)) {
+        const m = resources[managed];
+        if (m?.Type === 'AWS::IAM::ManagedPolicy') {
+          add(id, (m.Properties?.PolicyDocument as { Statement?: Json } | undefined)?.Statement);
+        }
+      }
+    }
+  }
+  return byRole;
+}
+
+/** The services allowed to assume a role (its trust policy), e.g. ["rekognition.amazonaws.com"]. */
+function trustedServices(role: CfnResource): string[] {
+  const doc = role.Properties?.AssumeRolePolicyDocument as { Statement?: Json } | undefined;
+  return asList(doc?.Statement as Json[] | undefined).flatMap((s) => {
+    const principal = (s as { Principal?: { Service?: Json } })?.Principal?.Service;
+    return asList(principal as Json[] | undefined).map((v) => flatten(v));
+  });
+}
+
+/** Property paths where a resource names the role it runs as (not roles it passes on). */
+function roleUsers(resources: Record<string, CfnResource>, skip: Set<string>): Map<string, string[]> {
+  const users = new Map<string, string[]>();
+  for (const [id, r] of Object.entries(resources)) {
+    if (skip.has(id) || r.Type.startsWith('AWS::IAM::') || r.Type === 'AWS::Events::Rule' || r.Type.startsWith('AWS::Lambda::Permission')) {
+      continue;
+    }
+    const props = { ...(r.Properties ?? {}) };
+    delete props.Environment;
+    delete props.DefinitionString;
+    delete props.Definition;
+    delete props.DefaultArguments;
+    for (const leafRef of roleRefs(props)) {
+      if (resources[leafRef]?.Type === 'AWS::IAM::Role') {
+        const list = users.get(leafRef) ?? [];
+        if (!list.includes(id)) {
+          list.push(id);
+        }
+        users.set(leafRef, list);
+      }
+    }
+  }
+  return users;
+}
+
+function roleRefs(value: Json): string[] {
+  const found: string[] = [];
+  const walk = (v: Json, key: string) => {
+    if (Array.isArray(v)) {
+      v.forEach((x) => walk(x, key));
+    } else if (isObject(v)) {
+      if (/role/i.test(key)) {
+        found.push(...refsIn(v));
+        return;
+      }
+      for (const [k, x] of Object.entries(v)) {
+        walk(x, k);
+      }
+    }
+  };
+  walk(value, '');
+  return found;
+}
+
+/** Role logical id -> the job nodes it is passed to (empty: passed to the service itself). */
+type PassedRoles = Map<string, Set<string>>;
+
+/** A Step Functions Task's target: "lambda:invoke", "aws-sdk:transcribe:startTranscriptionJob", ... */
+interface TaskState {
+  readonly name: string;
+  readonly resource: string;
+  readonly parameters: Json;
+}
+
+function taskStates(definition: Json): TaskState[] {
+  const tasks: TaskState[] = [];
+  const walkStates = (states: Json | undefined) => {
+    if (!isObject(states)) {
+      return;
+    }
+    for (const [name, state] of Object.entries(states)) {
+      if (!isObject(state)) {
+        continue;
+      }
+      if (state.Type === 'Task' && typeof state.Resource === 'string') {
+        tasks.push({ name, resource: state.Resource, parameters: (state.Parameters ?? state.Arguments ?? null) as Json });
+      }
+      for (const branch of asList(state.Branches as Json[] | undefined)) {
+        walkStates((branch as { States?: Json })?.States);
+      }
+      const inner = (state.ItemProcessor ?? state.Iterator) as { States?: Json } | undefined;
+      walkStates(inner?.States);
+    }
+  };
+  walkStates((definition as { States?: Json })?.States);
+  return tasks;
+}
+
+/** "createTrainingJob.sync" -> "training job"; "startTranscriptionJob" -> undefined (one node per service). */
+function sageMakerNodeName(action: string): string {
+  const base = action.replace(/\.(sync|waitForTaskToken)(:\d)?$/, '');
+  const m = base.match(/^(create|describe|stop|start|list|delete|update)(.+?)$/i);
+  const noun = (m ? m[2] : base)
+    .replace(/HyperParameterTuningJob/, 'tuning job')
+    .replace(/TransformJob/, 'batch transform job')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+  if (/endpoint/.test(noun) || /model/.test(noun) || base === 'invokeEndpoint') {
+    return 'SageMaker hosting';
+  }
+  return `SageMaker ${noun}`;
+}
+
+/** What a wiring handler works with: the graph and ways to name the template's resources in it. */
+interface WiringContext {
+  readonly g: GraphBuilder;
+  readonly resources: Record<string, CfnResource>;
+  /** The node of a resource (undefined for roles, keys, custom-resource machinery). */
+  readonly node: (id: string | undefined) => string | undefined;
+  /** The node of the first resource a value refers to. */
+  readonly firstNode: (v: Json | undefined) => string | undefined;
+  readonly typeOf: (id: string) => string | undefined;
+  /**
+   * Roles handed to a service rather than assumed by their holder: named in a function's
+   * environment (the service node acts with them) or in a Task's parameters (the job node does).
+   */
+  readonly passedRoles: PassedRoles;
+}
+type Wiring = (c: WiringContext, id: string, p: Record<string, Json>) => void;
+
+/** S3 notification configurations: the list and the key naming the destination in it. */
+const S3_NOTIFICATION_KEYS: Array<[string, string]> = [
+  ['LambdaConfigurations', 'Function'],
+  ['LambdaFunctionConfigurations', 'LambdaFunctionArn'],
+  ['QueueConfigurations', 'Queue'],
+  ['QueueConfigurations', 'QueueArn'],
+  ['TopicConfigurations', 'Topic'],
+  ['TopicConfigurations', 'TopicArn'],
+];
+
+/** Bucket notifications, on the bucket itself or in CDK's Custom::S3BucketNotifications. */
+const s3Notifications = (c: WiringContext, bucket: string | undefined, p: Record<string, Json>) => {
+  const config = (p.NotificationConfiguration ?? {}) as Record<string, Json>;
+  for (const [list, key] of S3_NOTIFICATION_KEYS) {
+    for (const entry of asList(config[list] as Json[] | undefined)) {
+      const cfg = entry as Record<string, Json>;
+      const filters = leaves(cfg.Filter).filter((l) => l.path.includes('Value')).map((l) => l.text);
+      const kinds = asList(cfg.Events as Json[] | undefined).concat(cfg.Event ? [cfg.Event] : []);
+      c.g.edge(bucket, c.firstNode(cfg[key]), `notification ${[...kinds, ...filters].join(' ')}`.trim());
+    }
+  }
+};
+
+/** How each resource type wires data to others, read from its own properties. */
+const WIRING: Record<string, Wiring> = {
+  // S3 "Object Created" patterns come from the bucket; other sources from their service.
+  'AWS::Events::Rule': (c, id, p) => {
+    const pattern = (p.EventPattern ?? {}) as Record<string, Json>;
+    const sources = asList(pattern.source as Json[] | undefined).map(String);
+    const detailTypes = asList(pattern['detail-type'] as Json[] | undefined).map(String);
+    const label = detailTypes.length > 0 ? detailTypes.join(' / ') : p.ScheduleExpression ? String(p.ScheduleExpression) : 'event';
+    const detail = (pattern.detail ?? {}) as Record<string, Json>;
+    const buckets = refsIn((detail.bucket as Record<string, Json> | undefined)?.name).map(c.node).filter((x): x is string => !!x);
+    const prefix = leaves((detail.object as Record<string, Json> | undefined)?.key).map((l) => l.text);
+    const fromNodes = buckets.length > 0
+      ? buckets
+      : sources.length > 0
+        ? sources.map((s) => c.g.serviceNode(serviceName(s.replace(/^aws\./, ''))))
+        : [c.node(id)];
+    for (const target of asList(p.Targets as Json[] | undefined)) {
+      const to = c.firstNode((target as { Arn?: Json }).Arn);
+      for (const from of fromNodes) {
+        c.g.edge(from, to, prefix.length > 0 ? `${label} ${prefix.join(', ')}` : label);
+      }
+      c.g.edge(fromNodes[0], c.firstNode((target as { DeadLetterConfig?: { Arn?: Json } }).DeadLetterConfig?.Arn), 'undeliverable events', 'failure');
+    }
+  },
+  'AWS::Lambda::EventSourceMapping': (c, _id, p) => {
+    c.g.edge(c.firstNode(p.EventSourceArn), c.firstNode(p.FunctionName), 'event source mapping');
+    const onFailure = (p.DestinationConfig as { OnFailure?: { Destination?: Json } } | undefined)?.OnFailure?.Destination;
+    c.g.edge(c.firstNode(p.FunctionName), c.firstNode(onFailure), 'failed batches', 'failure');
+  },
+  'AWS::SNS::Subscription': (c, _id, p) => {
+    c.g.edge(c.firstNode(p.TopicArn), c.firstNode(p.Endpoint), `subscription (${String(p.Protocol ?? '')})`);
+    const dlq = (p.RedrivePolicy as { deadLetterTargetArn?: Json } | undefined)?.deadLetterTargetArn;
+    c.g.edge(c.firstNode(p.TopicArn), c.firstNode(dlq), 'undeliverable messages', 'failure');
+  },
+  'AWS::SNS::Topic': (c, id, p) => {
+    for (const entry of asList(p.Subscription as Json[] | undefined)) {
+      const sub = entry as { Endpoint?: Json; Protocol?: Json };
+      c.g.edge(c.node(id), c.firstNode(sub.Endpoint), `subscription (${String(sub.Protocol ?? '')})`);
+    }
+  },
+  'AWS::S3::Bucket': (c, id, p) => s3Notifications(c, c.node(id), p),
+  'Custom::S3BucketNotifications': (c, _id, p) => s3Notifications(c, c.firstNode(p.BucketName), p),
+  'AWS::SQS::Queue': (c, id, p) => {
+    const redrive = p.RedrivePolicy as { deadLetterTargetArn?: Json; maxReceiveCount?: Json } | undefined;
+    if (redrive) {
+      c.g.edge(c.node(id), c.firstNode(redrive.deadLetterTargetArn), `after ${String(redrive.maxReceiveCount ?? '?')} receives`, 'failure');
+    }
+  },
+  // A role named in the environment is passed to a service (Rekognition's notification channel).
+  'AWS::Lambda::Function': (c, id, p) => {
+    c.g.edge(c.node(id), c.firstNode((p.DeadLetterConfig as { TargetArn?: Json } | undefined)?.TargetArn), 'failed async events', 'failure');
+    const env = (p.Environment as { Variables?: Json } | undefined)?.Variables;
+    for (const ref of refsIn(env ?? null).filter((x) => c.typeOf(x) === 'AWS::IAM::Role')) {
+      c.passedRoles.set(ref, c.passedRoles.get(ref) ?? new Set());
+    }
+  },
+  'AWS::Lambda::EventInvokeConfig': (c, _id, p) => {
+    const dest = p.DestinationConfig as { OnFailure?: { Destination?: Json }; OnSuccess?: { Destination?: Json } } | undefined;
+    c.g.edge(c.firstNode(p.FunctionName), c.firstNode(dest?.OnSuccess?.Destination), 'on success');
+    c.g.edge(c.firstNode(p.FunctionName), c.firstNode(dest?.OnFailure?.Destination), 'on failure', 'failure');
+  },
+  // Source stream in, bucket out; the Glue table is the schema of a Parquet/ORC conversion.
+  'AWS::KinesisFirehose::DeliveryStream': (c, id, p) => {
+    const me = c.node(id);
+    c.g.edge(c.firstNode((p.KinesisStreamSourceConfiguration as { KinesisStreamARN?: Json } | undefined)?.KinesisStreamARN), me, 'source stream');
+    const dest = (p.ExtendedS3DestinationConfiguration ?? p.S3DestinationConfiguration) as Record<string, Json> | undefined;
+    if (!dest) {
+      return;
+    }
+    const conversion = dest.DataFormatConversionConfiguration as Record<string, Json> | undefined;
+    const enabled = conversion !== undefined && conversion.Enabled !== false;
+    const out = (conversion?.OutputFormatConfiguration as { Serializer?: Record<string, Json> } | undefined)?.Serializer;
+    const format = out?.ParquetSerDe !== undefined ? ' as Parquet' : out?.OrcSerDe !== undefined ? ' as ORC' : '';
+    c.g.edge(me, c.firstNode(dest.BucketARN), `delivery${enabled ? format : ''}`);
+    if (enabled) {
+      const schema = conversion.SchemaConfiguration as Record<string, Json> | undefined;
+      c.g.edge(c.firstNode(schema?.TableName) ?? c.firstNode(schema?.DatabaseName), me, 'schema for conversion', 'schema');
+    }
+    const processors = (dest.ProcessingConfiguration as { Processors?: Json } | undefined)?.Processors;
+    for (const fn of refsIn(processors ?? null).filter((x) => c.typeOf(x) === 'AWS::Lambda::Function')) {
+      c.g.edge(me, c.node(fn), 'transform records');
+    }
+  },
+  'AWS::Rekognition::StreamProcessor': (c, id, p) => {
+    const me = c.node(id);
+    c.g.edge(c.firstNode((p.KinesisVideoStream as { Arn?: Json } | undefined)?.Arn), me, 'video frames');
+    c.g.edge(me, c.firstNode((p.KinesisDataStream as { Arn?: Json } | undefined)?.Arn), 'analysis results');
+    c.g.edge(me, c.firstNode((p.NotificationChannel as { Arn?: Json } | undefined)?.Arn), 'status notifications');
+    c.g.edge(me, c.firstNode((p.S3Destination as { BucketName?: Json } | undefined)?.BucketName), 'results');
+  },
+  'AWS::StepFunctions::StateMachine': (c, id, p) => {
+    const text = p.DefinitionString !== undefined ? flatten(p.DefinitionString) : JSON.stringify(p.Definition ?? {});
+    // A reference that stands for a number or a boolean (a parameter in TimeoutSeconds) is not
+    // quoted in the JSON: quote it so the document parses.
+    const quoted = text.replace(/([:[,]\s*)(\{\{ref:[A-Za-z0-9]+\}\})/g, '$1"$2"');
+    let definition: Json;
+    try {
+      definition = JSON.parse(quoted) as Json;
+    } catch {
+      // Built from intrinsics this reader does not know: say so on the machine rather than guess its tasks.
+      const n = c.g.node(c.node(id) ?? '');
+      if (n) {
+        n.detail = 'definition not readable from the template';
+      }
+      return;
+    }
+    for (const task of taskStates(definition)) {
+      stateMachineTask(c, c.node(id), task);
+    }
+  },
+  // Job arguments name their data; the argument's name says whether the job reads or writes it.
+  'AWS::Glue::Job': (c, id, p) => {
+    const me = c.node(id);
+    for (const [key, value] of Object.entries((p.DefaultArguments ?? {}) as Record<string, Json>)) {
+      if (/temp|log|script|extra|jars|py-files|conf/i.test(key)) {
+        continue;
+      }
+      for (const ref of refsIn(value).map(c.node).filter((x): x is string => !!x)) {
+        if (WRITE_KEY.test(key)) {
+          c.g.edge(me, ref, key.replace(/^--/, ''));
+        } else {
+          c.g.edge(ref, me, key.replace(/^--/, ''));
+        }
+      }
+    }
+  },
+  'AWS::Glue::Crawler': (c, id, p) => {
+    const me = c.node(id);
+    const targets = (p.Targets ?? {}) as Record<string, Json>;
+    for (const t of asList(targets.S3Targets as Json[] | undefined)) {
+      c.g.edge(c.firstNode((t as { Path?: Json }).Path), me, 'crawls');
+    }
+    for (const table of refsIn((targets.CatalogTargets ?? null) as Json)) {
+      c.g.edge(c.node(table), me, 'crawls');
+    }
+    c.g.edge(me, c.firstNode(p.DatabaseName), 'writes tables');
+  },
+  'AWS::Glue::Table': (c, id, p) => {
+    const input = (p.TableInput ?? {}) as { StorageDescriptor?: { Location?: Json } };
+    c.g.edge(c.firstNode(input.StorageDescriptor?.Location), c.node(id), 'catalogued as', 'schema');
+  },
+  'AWS::Athena::WorkGroup': (c, id, p) => {
+    const config = (p.WorkGroupConfiguration ?? {}) as { ResultConfiguration?: { OutputLocation?: Json } };
+    c.g.edge(c.node(id), c.firstNode(config.ResultConfiguration?.OutputLocation), 'query results');
+  },
+  // Athena reads the tables a saved query names (by their literal name), else its database.
+  'AWS::Athena::NamedQuery': (c, _id, p) => {
+    const query = flatten(p.QueryString).toLowerCase();
+    const tables = Object.entries(c.resources)
+      .filter(([, t]) => t.Type === 'AWS::Glue::Table')
+      .filter(([, t]) => {
+        const name = (t.Properties?.TableInput as { Name?: Json } | undefined)?.Name;
+        return typeof name === 'string' && new RegExp(`\\b${name.toLowerCase()}\\b`).test(query);
+      })
+      .map(([tableId]) => c.node(tableId));
+    for (const from of tables.length > 0 ? tables : [c.firstNode(p.Database)]) {
+      c.g.edge(from, c.firstNode(p.WorkGroup), 'named queries');
+    }
+  },
+  'AWS::SageMaker::Model': (c, id, p) => {
+    for (const container of [p.PrimaryContainer, ...asList(p.Containers as Json[] | undefined)]) {
+      c.g.edge(c.firstNode((container as { ModelDataUrl?: Json } | undefined)?.ModelDataUrl), c.node(id), 'model artifact');
+    }
+  },
+  // Model -> endpoint through its endpoint config, which also names the data-capture bucket.
+  'AWS::SageMaker::Endpoint': (c, id, p) => {
+    const config = c.resources[refsIn(p.EndpointConfigName ?? null)[0] ?? '']?.Properties ?? {};
+    for (const variant of asList(config.ProductionVariants as Json[] | undefined)) {
+      c.g.edge(c.firstNode((variant as { ModelName?: Json }).ModelName), c.node(id), 'serves');
+    }
+    c.g.edge(c.node(id), c.firstNode((config.DataCaptureConfig as { DestinationS3Uri?: Json } | undefined)?.DestinationS3Uri), 'data capture');
+  },
+  'AWS::EC2::VPCEndpoint': (c, id, p) => {
+    const n = c.g.node(c.node(id) ?? '');
+    if (n) {
+      const name = flatten(p.ServiceName).replace(/^com\.amazonaws\.(region|[a-z0-9-]+)\./, '').replace(/^aws\.sagemaker\.(region|[a-z0-9-]+)\./, 'sagemaker.');
+      n.detail = `${String(p.VpcEndpointType ?? 'Gateway')}: ${name}`;
+    }
+  },
+};
+
+/** Derive the data-flow graph of one template. */
+export function deriveFlow(template: CfnTemplate, paths: ConstructPaths = {}): FlowGraph {
+  const resources = template.Resources ?? {};
+  const g = new GraphBuilder(resources, paths);
+  const skip = customResourceMachinery(resources);
+  const node = (id: string | undefined) => (id && !skip.has(id) ? g.resourceNode(id) : undefined);
+  const c: WiringContext = {
+    g,
+    resources,
+    node,
+    firstNode: (v) => refsIn(v).map(node).find((x) => x !== undefined),
+    typeOf: (id) => resources[id]?.Type,
+    passedRoles: new Map(),
+  };
+  for (const [id, r] of Object.entries(resources)) {
+    // S3 notifications are written as a custom resource: read it, though its handler is machinery.
+    if (!skip.has(id) || r.Type === 'Custom::S3BucketNotifications') {
+      WIRING[r.Type]?.(c, id, (r.Properties ?? {}) as Record<string, Json>);
+    }
+  }
+  iamEdges(g, resources, skip, node, c.passedRoles);
+  const vpcs = placeInVpcs(g, resources, paths);
+  return g.result(vpcs);
+}
+
+/** Edges of one Task state: to the function or service it calls, and the data its parameters name. */
+function stateMachineTask(c: WiringContext, machine: string | undefined, task: TaskState): void {
+  const { g, node, typeOf, passedRoles } = c;
+  const paramLeaves = leaves(task.parameters);
+  const rolesPassedTo = (receiver?: string) => {
+    for (const ref of paramLeaves.flatMap((l) => tokensIn(l.text)).filter((r) => typeOf(r) === 'AWS::IAM::Role')) {
+      const set = passedRoles.get(ref) ?? new Set<string>();
+      if (receiver) {
+        set.add(receiver);
+      }
+      passedRoles.set(ref, set);
+    }
+  };
+  const direct = tokensIn(task.resource);
+  if (direct.length > 0) {
+    rolesPassedTo();
+    // A Lambda ARN as the Resource: the legacy way to invoke a function.
+    g.edge(machine, node(direct[0]), task.name);
+    return;
+  }
+  const m = task.resource.match(/^arn:[^:]+:states:::(.+)$/);
+  if (!m) {
+    return;
+  }
+  const parts = m[1].split(':');
+  const sdk = parts[0] === 'aws-sdk';
+  const service = sdk ? parts[1] : parts[0];
+  const action = (sdk ? parts[2] : parts[1]) ?? '';
+  const verb = action.charAt(0).toUpperCase() + action.slice(1).replace(/\.(sync|waitForTaskToken)(:\d)?$/, '');
+  const refs = (filter: (path: string[]) => boolean) =>
+    paramLeaves.filter((l) => filter(l.path)).flatMap((l) => tokensIn(l.text)).map(node).filter((x): x is string => !!x);
+
+  if (service === 'lambda' && /^invoke/.test(action)) {
+    rolesPassedTo();
+    for (const fn of refs((path) => path.some((k) => /^FunctionName/.test(k)))) {
+      g.edge(machine, fn, task.name);
+    }
+    return;
+  }
+  if (RESOURCE_SERVICES.has(service)) {
+    rolesPassedTo();
+    const targets = refs(() => true);
+    const reads = READ.test(verb);
+    if (targets.length === 0) {
+      g.edge(machine, g.serviceNode(serviceName(service)), task.name);
+    }
+    for (const t of targets) {
+      if (reads) {
+        g.edge(t, machine, task.name);
+      } else {
+        g.edge(machine, t, task.name);
+      }
+    }
+    return;
+  }
+  const svcNode = g.serviceNode(service === 'sagemaker' ? sageMakerNodeName(action) : serviceName(service));
+  g.edge(machine, svcNode, task.name);
+  rolesPassedTo(svcNode);
+  const jobRefs = g.jobRefs.get(svcNode) ?? new Set<string>();
+  paramLeaves.flatMap((l) => tokensIn(l.text)).forEach((r) => jobRefs.add(r));
+  g.jobRefs.set(svcNode, jobRefs);
+  const cfnService = (id: string) => (typeOf(id) ?? '').split('::')[1]?.toLowerCase();
+  for (const leaf of paramLeaves) {
+    // The parameter's own name ("OutputBucketName", "S3Uri") says what the value is for.
+    const name = (leaf.path[leaf.path.length - 1] ?? '').replace(/\.\$$/, '');
+    for (const ref of tokensIn(leaf.text).map(node).filter((x): x is string => !!x)) {
+      if (cfnService(ref) === service) {
+        // The task acts on a resource of its own service (UpdateEndpoint on the stack's endpoint).
+        g.edge(svcNode, ref, task.name);
+      } else if (leaf.path.some((k) => WRITE_KEY.test(k))) {
+        g.edge(svcNode, ref, name);
+      } else {
+        g.edge(ref, svcNode, name);
+      }
+    }
+  }
+}
+
+function iamEdges(
+  g: GraphBuilder,
+  resources: Record<string, CfnResource>,
+  skip: Set<string>,
+  node: (id: string | undefined) => string | undefined,
+  passedRoles: PassedRoles,
+): void {
+  g.freezeWiring();
+  const users = roleUsers(resources, skip);
+  for (const [role, statements] of statementsByRole(resources)) {
+    if (skip.has(role) || !resources[role]) {
+      continue;
+    }
+    const trusted = trustedServices(resources[role]).map((s) => s.replace(/\.amazonaws\.com(\.cn)?$/, ''));
+    const attached = (users.get(role) ?? []).map(node).filter((x): x is string => !!x);
+    const receivers = [...(passedRoles.get(role) ?? [])];
+    // A role several things run as (a SageMaker execution role) says what any of them may touch,
+    // not what each does: it draws edges only for those the template's wiring left unconnected.
+    const shared = attached.length + receivers.length > 1;
+    const principals = [...attached, ...receivers].filter((p) => !shared || !g.hasWiredEdge(p));
+    if ((attached.length === 0 && receivers.length === 0) || (passedRoles.has(role) && receivers.length === 0)) {
+      // Nothing in the template runs as this role: the service that assumes it acts with it
+      // (EventBridge's target roles are already drawn as the rule's edges).
+      for (const s of trusted.filter((t) => !['lambda', 'states', 'events', 'scheduler'].includes(t))) {
+        const only = Object.entries(resources).filter(([id, r]) => !skip.has(id) && (SERVICE_RESOURCE_TYPES[s] ?? []).includes(r.Type));
+        principals.push(only.length === 1 ? node(only[0][0])! : g.serviceNode(serviceName(s)));
+      }
+    }
+    const labels = new Map<string, Set<string>>();
+    const addLabel = (from: string, to: string, label: string) => {
+      const key = `${from}>${to}`;
+      labels.set(key, (labels.get(key) ?? new Set()).add(label));
+    };
+    for (const st of statements) {
+      if (st.Effect !== 'Allow') {
+        continue;
+      }
+      for (const action of asList(st.Action)) {
+        const [svc, name = ''] = String(action).split(':');
+        if (IGNORED_SERVICES.has(svc) || METADATA_ACTIONS.test(String(action))) {
+          continue;
+        }
+        const verb = name.replace(/\*$/, '');
+        const reads = READ.test(verb);
+        const writes = WRITE.test(verb);
+        if (!reads && !writes) {
+          continue;
+        }
+        const targets = refsIn(st.Resource ?? null).map(node).filter((x): x is string => !!x);
+        for (const principal of principals) {
+          if (targets.length === 0) {
+            if (!RESOURCE_SERVICES.has(svc) || svc === 'glue') {
+              // Calling a service sends it data; reading its results (Get*) brings data back.
+              const service = g.serviceNode(svc === 'sagemaker' ? sageMakerNodeName(name) : serviceName(svc));
+              if (reads) {
+                addLabel(service, principal, verb);
+              } else {
+                addLabel(principal, service, verb);
+              }
+            }
+            continue;
+          }
+          for (const t of targets) {
+            if (reads) {
+              addLabel(t, principal, `${READ_WORD}${verb}`);
+            } else {
+              addLabel(principal, t, `${WRITE_WORD}${verb}`);
+            }
+          }
+        }
+      }
+    }
+    for (const [key, set] of labels) {
+      const [from, to] = key.split('>');
+      if (g.isWired(from, to)) {
+        continue;
+      }
+      g.edge(from, to, iamLabel([...set]), 'data', true);
+    }
+  }
+}
+
+const READ_WORD = 'read:';
+const WRITE_WORD = 'write:';
+
+/**
+ * Label of an IAM-derived edge: the actions when they are few and say something (Publish,
+ * StartExecution, StartLabelDetection), "read"/"write" for a grant's family of actions on a resource.
+ */
+function iamLabel(labels: string[]): string {
+  const onResource = labels.some((l) => l.startsWith(READ_WORD) || l.startsWith(WRITE_WORD));
+  const verbs = [...new Set(labels.map((l) => l.replace(READ_WORD, '').replace(WRITE_WORD, '')))].sort();
+  if (onResource) {
+    if (verbs.length <= 2 && !verbs.some((v) => /Object$/.test(v) || v === '')) {
+      return verbs.join(', ');
+    }
+    return labels[0].startsWith(READ_WORD) ? 'read' : 'write';
+  }
+  return verbs.length > 3 ? `${verbs.slice(0, 3).join(', ')} +${verbs.length - 3}` : verbs.join(', ');
+}
+
+/** Put nodes in the VPC whose subnets or security groups they name. */
+function placeInVpcs(g: GraphBuilder, resources: Record<string, CfnResource>, paths: ConstructPaths): Array<{ id: string; construct: string }> {
+  const vpcs = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::EC2::VPC').map(([id]) => id);
+  if (vpcs.length === 0) {
+    return [];
+  }
+  const vpcOf = new Map<string, string>();
+  for (const v of vpcs) {
+    vpcOf.set(v, v);
+  }
+  for (const [id, r] of Object.entries(resources)) {
+    if (['AWS::EC2::Subnet', 'AWS::EC2::SecurityGroup'].includes(r.Type)) {
+      const v = refsIn(r.Properties?.VpcId ?? null).find((x) => vpcs.includes(x));
+      if (v) {
+        vpcOf.set(id, v);
+      }
+    }
+  }
+  for (const [id, r] of Object.entries(resources)) {
+    const n = g.node(id);
+    if (!n || vpcOf.has(id)) {
+      continue;
+    }
+    // A state machine naming subnets in a Task's parameters runs outside the VPC; the job does not.
+    const own = Object.entries(r.Properties ?? {}).filter(([k]) => k !== 'DefinitionString' && k !== 'Definition').map(([, v]) => v);
+    const v = refsIn(own).map((x) => vpcOf.get(x)).find((x) => x !== undefined);
+    if (v) {
+      n.vpc = v;
+    }
+  }
+  for (const [id, refs] of g.jobRefs) {
+    const v = [...refs].map((x) => vpcOf.get(x)).find((x) => x !== undefined);
+    const n = g.node(id);
+    if (n && v) {
+      n.vpc = v;
+    }
+  }
+  return vpcs.map((v) => ({ id: v, construct: constructLabel(paths[v], v) }));
+}
