@@ -20,6 +20,11 @@ function functionIn(props: Partial<NodeFunctionProps> = {}, withVpc = false) {
   return { app, stack, key, fn };
 }
 
+// The default build, shared by the checks that only read its template: each gated synth runs
+// cdk-nag and the Control Tower rules (~1 s), and these checks need no build of their own.
+let sharedBuild: ReturnType<typeof functionIn> | undefined;
+const defaultFunction = () => (sharedBuild ??= functionIn());
+
 describe('NodeFunction', () => {
   it('runs Node.js 24 on ARM64 with X-Ray, source maps and an encrypted environment', () => {
     const { fn, stack, key } = functionIn({ environment: { TABLE: 't' } });
@@ -36,7 +41,7 @@ describe('NodeFunction', () => {
   });
 
   it('logs to its own encrypted log group with a year of retention', () => {
-    const { fn, stack } = functionIn();
+    const { fn, stack } = defaultFunction();
     const t = templateOf(fn);
     const logGroupId = stack.getLogicalId(fn.logGroup.node.defaultChild as never);
     t.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: logGroupId } } });
@@ -44,7 +49,7 @@ describe('NodeFunction', () => {
   });
 
   it('sends failed async invocations to an encrypted dead-letter queue', () => {
-    const { fn, stack } = functionIn();
+    const { fn, stack } = defaultFunction();
     templateOf(fn).hasResourceProperties('AWS::Lambda::Function', {
       DeadLetterConfig: {
         TargetArn: { 'Fn::GetAtt': [stack.getLogicalId(fn.asyncDeadLetterQueue.node.defaultChild as never), 'Arn'] },
@@ -53,7 +58,7 @@ describe('NodeFunction', () => {
   });
 
   it('uses a role with no managed policies when outside a VPC', () => {
-    const { fn } = functionIn();
+    const { fn } = defaultFunction();
     templateOf(fn).hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({
         Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
@@ -84,7 +89,7 @@ describe('NodeFunction', () => {
   });
 
   it('passes every gate', () => {
-    const { app } = functionIn();
+    const { app } = defaultFunction();
     expect(describeFindings(findingsOf(app))).toEqual([]);
   });
 });
