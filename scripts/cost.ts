@@ -181,9 +181,12 @@ const HANDLERS: Readonly<Record<string, (c: PricingContext) => Outcome>> = {
 
   'AWS::Rekognition::StreamProcessor': ({ logicalId, template, prices }) => {
     // CloudFormation creates a processor stopped; it bills only if something in the stack starts it.
-    const starter = Object.entries(template.Resources ?? {}).find(([id, r]) =>
-      id !== logicalId && /^(Custom::|AWS::CloudFormation::CustomResource)/.test(r.Type)
-      && /startstreamprocessor/i.test(JSON.stringify(r.Properties ?? {})) && JSON.stringify(r.Properties ?? {}).includes(logicalId));
+    const refersToProcessor = (json: string) => json.includes(`{"Ref":"${logicalId}"}`) || json.includes(`{"Fn::GetAtt":["${logicalId}",`);
+    const starter = Object.entries(template.Resources ?? {}).find(([id, r]) => {
+      const json = JSON.stringify(r.Properties ?? {});
+      return id !== logicalId && /^(Custom::|AWS::CloudFormation::CustomResource)/.test(r.Type)
+        && /startstreamprocessor/i.test(json) && refersToProcessor(json);
+    });
     if (!starter) {
       return free('created stopped by CloudFormation and not started by the stack: bills only per minute while running');
     }

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
@@ -86,6 +87,29 @@ describe('NodeFunction', () => {
   it('rejects a timeout over 15 minutes and reserved concurrency below 1, naming the value', () => {
     expect(() => functionIn({ timeout: Duration.minutes(16) })).toThrow('FnTest/Fn: timeout must be <= 900 seconds (got 960)');
     expect(() => functionIn({ reservedConcurrentExecutions: 0 })).toThrow('FnTest/Fn: reservedConcurrentExecutions must be >= 1 (got 0)');
+  });
+
+  it('names a missing entry file', () => {
+    expect(() => functionIn({ entry: '/nowhere/handler.ts' })).toThrow('FnTest/Fn: entry file not found (got /nowhere/handler.ts)');
+  });
+
+  it('bundles the entry in-process into one minified ESM file with a source map, the SDK left to the runtime', () => {
+    const app = testApp({ gates: false, context: { 'aws:cdk:bundling-stacks': ['**'] } });
+    const stack = new Stack(app, 'BundleTest');
+    new NodeFunction(stack, 'Fn', { entry: ENTRY, encryptionKey: new SecureKey(stack, 'Key', { description: 'fn' }) });
+    const outdir = app.synth().directory;
+    const bundles = fs.readdirSync(outdir)
+      .filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(outdir, d, 'index.mjs')))
+      .map((d) => path.join(outdir, d));
+    expect(bundles).toHaveLength(1);
+    const code = fs.readFileSync(path.join(bundles[0], 'index.mjs'), 'utf8');
+    expect(code.startsWith("import { createRequire } from 'module';const require = createRequire(import.meta.url);")).toBe(true);
+    expect(code).toMatch(/from"@aws-sdk\/client-s3"/);
+    expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    expect(code.split('\n').length).toBeLessThan(5);
+    const map = JSON.parse(fs.readFileSync(path.join(bundles[0], 'index.mjs.map'), 'utf8')) as { sources: string[]; sourcesContent?: unknown };
+    expect(map.sources.some((s) => s.endsWith('lambda/placeholder/describe-object.ts'))).toBe(true);
+    expect(map.sourcesContent).toBeUndefined();
   });
 
   it('passes every gate', () => {

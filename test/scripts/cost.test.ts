@@ -54,7 +54,11 @@ describe('idle cost of a template', () => {
 
   it('prices a stream processor the stack starts as running all month', () => {
     const t = withResources({
-      StartProcessor: { Type: 'Custom::AWS', Properties: { Create: JSON.stringify({ service: 'Rekognition', action: 'startStreamProcessor', parameters: { Name: '${Token[Processor]}' } }).replace('${Token[Processor]}', 'Processor') } },
+      // What AwsCustomResource writes: the SDK call as a string joined around a Ref to the processor.
+      StartProcessor: {
+        Type: 'Custom::AWS',
+        Properties: { Create: { 'Fn::Join': ['', ['{"service":"Rekognition","action":"startStreamProcessor","parameters":{"Name":"', { Ref: 'Processor' }, '"}}']] } },
+      },
     });
     expect(byResource(t)['Small/Processor/Resource Rekognition stream processor started by StartProcessor, running all month']).toBeCloseTo(0.12 * 60 * 730, 6);
   });
