@@ -16,6 +16,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { buildSync } from 'esbuild';
+import { bundleOptions } from '../lib/constructs/node-function';
 import { readStacks } from './lib/assembly';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -129,7 +131,8 @@ interface InstrumentedReport {
   processMs: number;
   phases: { load?: number; construction?: number; synthesis?: number };
   plugins: Record<string, number>;
-  spawns: Array<{ command: string; argv: string[]; ms: number }>;
+  bundles: Array<{ asset: string; ms: number }>;
+  spawns: Array<{ command: string; ms: number }>;
 }
 
 interface Timing {
@@ -248,7 +251,11 @@ function printSynth(s: SynthResults): Record<string, number> {
     ['CLI + Node + tsx start, outside the app process', sec(full - med((r) => r.processMs))],
     ['app: module load until `new App()` (aws-cdk-lib, constructs)', sec(med((r) => r.phases.load))],
     ['app: construction (Lambda bundling happens here)', sec(med((r) => r.phases.construction))],
-    ...labels(ESBUILD).map((l) => [`  ${l}`, sec(spawnMs(ESBUILD)(l))]),
+    ...[...new Set(reports.flatMap((r) => r.bundles.map((b) => b.asset)))].map((asset) => [
+      `  bundle ${asset.replace(/\/Code\/Stage$/, '').replace(/\/Function$/, '')}`,
+      sec(med((r) => r.bundles.filter((b) => b.asset === asset).reduce((a, b) => a + b.ms, 0))),
+    ]),
+    ...labels(ESBUILD).map((l) => [`    of which ${l} (a separate process)`, sec(spawnMs(ESBUILD)(l))]),
     ['app: synthesis (every validation plugin runs here)', sec(med((r) => r.phases.synthesis))],
   ];
   for (const name of Object.keys(reports[0]?.plugins ?? {})) {
@@ -355,25 +362,14 @@ function entryOf(bundleDir: string): string {
   return sources.length ? path.relative(ROOT, sources[sources.length - 1]) : '(unknown)';
 }
 
-/**
- * Rebuild an entry with the AWS SDK bundled instead of external, with the exact esbuild arguments
- * the synth used (taken from the instrumented run), to compare size and init per function.
- */
-function buildWithSdk(entry: string, esbuildRuns: string[][], n: number): string | undefined {
-  const argv = esbuildRuns.find((a) => a.some((x) => path.resolve(ROOT, x) === path.resolve(ROOT, entry)));
-  if (!argv) {
-    return undefined;
-  }
+/** Rebuild an entry with the AWS SDK inside the bundle (same esbuild options otherwise), to compare size and init. */
+function buildWithSdk(entry: string, n: number): string {
   const outfile = path.join(OUT, 'sdk-bundled', String(n), 'index.mjs');
-  const args = argv.slice(argv.findIndex((a) => /esbuild$/.test(a)) + 1)
-    .filter((a) => !a.startsWith('--external:@aws-sdk'))
-    .map((a) => (a.startsWith('--outfile=') ? `--outfile=${outfile}` : a));
-  const { result } = run(path.join(BIN, 'esbuild'), args);
-  mustSucceed(`esbuild ${entry} with the SDK bundled`, result);
+  buildSync({ ...bundleOptions(path.join(ROOT, entry), []), absWorkingDir: ROOT, outfile, logLevel: 'error' });
   return outfile;
 }
 
-function benchLambdas(outdir: string, runs: number, esbuildRuns: string[][]): LambdaFigures[] {
+function benchLambdas(outdir: string, runs: number): LambdaFigures[] {
   const figures: LambdaFigures[] = [];
   const probeRuns = Math.max(runs, 3);
   for (const stack of readStacks(outdir)) {
@@ -402,7 +398,7 @@ function benchLambdas(outdir: string, runs: number, esbuildRuns: string[][]): La
         AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
       };
       const entry = entryOf(path.dirname(bundle));
-      const withSdk = externals.length ? buildWithSdk(entry, esbuildRuns, figures.length) : undefined;
+      const withSdk = externals.length && fs.existsSync(path.join(ROOT, entry)) ? buildWithSdk(entry, figures.length) : undefined;
       figures.push({
         fn,
         entry,
@@ -437,8 +433,7 @@ function main(): void {
   console.log(`# npm run bench: ${new Date().toISOString()}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, Node ${process.version}`);
   const synth = benchSynth(options.runs);
   const summary: Record<string, unknown> = { ...printSynth(synth) };
-  const esbuildRuns = synth.variants[0].reports.flatMap((r) => r.spawns.filter((x) => ESBUILD.test(x.command)).map((x) => x.argv));
-  summary.lambdas = benchLambdas(path.join(OUT, 'app'), options.runs, esbuildRuns);
+  summary.lambdas = benchLambdas(path.join(OUT, 'app'), options.runs);
   if (!options.skipJest) {
     Object.assign(summary, benchJest());
   }

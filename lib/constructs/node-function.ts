@@ -143,16 +143,9 @@ export class NodeFunction extends Construct implements iam.IGrantable {
 /** The project root: bundles resolve dependencies from its node_modules. */
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
 
-/**
- * The function's code: `entry` bundled by esbuild's API inside the synth process. NodejsFunction's
- * own bundling starts esbuild through `npx` for every function, and npx's start-up (0.3-0.5 s)
- * is nearly all of that cost; the bundle itself takes milliseconds (`npm run bench` shows both).
- * The output is the same file NodejsFunction writes (ESM index.mjs, minified, source map).
- * CDK still decides when to bundle: never for stacks outside `aws:cdk:bundling-stacks` (unit tests,
- * `cdk synth -e <Stack>`), and once per entry and options (the command below is the cache key).
- */
-function bundledCode(entry: string, externals: string[]): lambda.Code {
-  const options: BuildOptions = {
+/** esbuild options of a function's bundle (also used by `npm run bench` to compare variants). */
+export function bundleOptions(entry: string, externals: string[]): BuildOptions {
+  return {
     entryPoints: [path.resolve(entry)],
     bundle: true,
     platform: 'node',
@@ -167,6 +160,18 @@ function bundledCode(entry: string, externals: string[]): lambda.Code {
     banner: { js: "import { createRequire } from 'module';const require = createRequire(import.meta.url);" },
     logLevel: 'warning',
   };
+}
+
+/**
+ * The function's code: `entry` bundled by esbuild's API inside the synth process. NodejsFunction's
+ * own bundling starts esbuild through `npx` for every function, and npx's start-up (0.3-0.5 s)
+ * is nearly all of that cost; the bundle itself takes milliseconds (`npm run bench` shows both).
+ * The output is the same file NodejsFunction writes (ESM index.mjs, minified, source map).
+ * CDK still decides when to bundle: never for stacks outside `aws:cdk:bundling-stacks` (unit tests,
+ * `cdk synth -e <Stack>`), and once per entry and options (the command below is the cache key).
+ */
+function bundledCode(entry: string, externals: string[]): lambda.Code {
+  const options = bundleOptions(entry, externals);
   return lambda.Code.fromAsset(PROJECT_ROOT, {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {

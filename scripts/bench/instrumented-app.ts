@@ -19,11 +19,11 @@ const started = performance.now();
 
 interface Spawn {
   readonly command: string;
-  readonly argv: string[];
   readonly ms: number;
 }
 const spawns: Spawn[] = [];
 const plugins: Record<string, number> = {};
+const bundles: Array<{ asset: string; ms: number }> = [];
 
 // Every external program a synth runs (esbuild per function, the cfn-guard binary) goes through
 // child_process.spawnSync; aws-cdk-lib reads the property at call time, so a wrapper sees them all.
@@ -35,7 +35,7 @@ childProcess.spawnSync = function timedSpawnSync(this: unknown, ...args: unknown
     return (originalSpawnSync as (...a: unknown[]) => unknown).apply(this, args);
   } finally {
     const argv = Array.isArray(args[1]) ? (args[1] as string[]) : [];
-    spawns.push({ command: [String(args[0]), ...argv].join(' '), argv: [String(args[0]), ...argv], ms: performance.now() - t });
+    spawns.push({ command: [String(args[0]), ...argv].join(' '), ms: performance.now() - t });
   }
 } as typeof childProcess.spawnSync;
 
@@ -63,6 +63,21 @@ cdk.Validations.prototype.addPlugins = function timedAddPlugins(this: unknown, .
   }
   addPlugins.apply(this, list);
 };
+// Every asset bundling (in-process or through a program), by the asset's construct path. The method
+// is internal to aws-cdk-lib: if a release renames it, the bench reports no bundling rows.
+const staging = cdk.AssetStaging.prototype as unknown as Record<string, unknown>;
+const bundle = staging.bundle;
+if (typeof bundle === 'function') {
+  staging.bundle = function timedBundle(this: { node: { path: string } }, ...args: unknown[]) {
+    const t = performance.now();
+    try {
+      return bundle.apply(this, args);
+    } finally {
+      bundles.push({ asset: this.node.path, ms: performance.now() - t });
+    }
+  };
+}
+
 // aws-cdk-lib's builtin CloudFormation validation is not added through addPlugins.
 type Validator = { prototype: { validate: IPolicyValidationPluginBeta1['validate'] } };
 const builtin = load(path.join(path.dirname(load.resolve('aws-cdk-lib/package.json')),
@@ -97,6 +112,7 @@ process.on('exit', () => {
       synthesis: counters['phase:Synthesis'],
     },
     plugins,
+    bundles,
     spawns,
   }, undefined, 2));
 });
