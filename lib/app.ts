@@ -2,7 +2,8 @@ import { App, Environment } from 'aws-cdk-lib';
 import { optIn } from './config/opt-in';
 import { DeploymentProfile } from './config/profile';
 import { ArchitectureStack } from './stacks/architecture';
-import { PlaceholderStack } from './stacks/placeholder-stack';
+import { DataLakeStack } from './stacks/datalake-stack';
+import { SpeechChainStack } from './stacks/speech-stack';
 
 export interface ArchitecturesProps {
   readonly profile: DeploymentProfile;
@@ -18,5 +19,8 @@ export function appOptIn(app: App, name: string, defaultValue = false): boolean 
 /** Every architecture stack of the project, in the order the README lists them. */
 export function addArchitectures(app: App, props: ArchitecturesProps): ArchitectureStack[] {
   const common = { profile: props.profile, env: props.env };
-  return [new PlaceholderStack(app, 'Placeholder', common)];
+  return [
+    new DataLakeStack(app, 'DataLake', { ...common, onDemandStream: appOptIn(app, 'datalake.onDemandStream') }),
+    new SpeechChainStack(app, 'SpeechChain', common),
+  ];
 }

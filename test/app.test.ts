@@ -12,6 +12,25 @@ import { describeFindings, findingsOf, PRODUCTION, SANDBOX, testApp } from './he
 const ACTIONS_WITHOUT_RESOURCE_LEVEL: Readonly<Record<string, string>> = {
   'xray:PutTraceSegments': 'X-Ray tracing from Lambda',
   'xray:PutTelemetryRecords': 'X-Ray tracing from Lambda',
+  'cloudwatch:PutMetricData': 'Glue job metrics (DataLake CurateJobRole), limited to the Glue namespace by condition',
+  'xray:GetSamplingRules': 'X-Ray tracing from Step Functions',
+  'xray:GetSamplingTargets': 'X-Ray tracing from Step Functions',
+  // Step Functions vended-log delivery (CDK adds these with logging on); none has a resource type.
+  'logs:CreateLogDelivery': 'Step Functions logging',
+  'logs:GetLogDelivery': 'Step Functions logging',
+  'logs:UpdateLogDelivery': 'Step Functions logging',
+  'logs:DeleteLogDelivery': 'Step Functions logging',
+  'logs:ListLogDeliveries': 'Step Functions logging',
+  'logs:PutResourcePolicy': 'Step Functions logging (account-level CloudWatch Logs resource policy)',
+  'logs:DescribeResourcePolicies': 'Step Functions logging',
+  'logs:DescribeLogGroups': 'Step Functions logging',
+  // Speech chain: scoped by transcribe:OutputBucketName / OutputEncryptionKMSKeyId conditions instead.
+  'transcribe:StartTranscriptionJob': 'Speech chain: Transcribe job start has no resource type',
+  'translate:TranslateText': 'Speech chain: TranslateText has resource-level permissions only for custom terminologies',
+  'comprehend:DetectDominantLanguage': 'Speech chain: called by Translate with SourceLanguageCode "auto"; no resource type',
+  'comprehend:BatchDetectSentiment': 'Speech chain: pre-trained Comprehend models have no ARN',
+  'comprehend:BatchDetectEntities': 'Speech chain: pre-trained Comprehend models have no ARN',
+  'comprehend:BatchDetectKeyPhrases': 'Speech chain: pre-trained Comprehend models have no ARN',
 };
 
 function synthAll(profile: DeploymentProfile) {

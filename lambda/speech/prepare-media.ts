@@ -1,0 +1,68 @@
+/**
+ * First state of the speech chain (the notes' S3-trigger Lambda, minus the trigger, which is now
+ * an EventBridge rule): find the uploaded object, decide whether Transcribe can take it, and
+ * name the transcription job and every S3 key the execution writes.
+ */
+import { HeadObjectCommand, NotFound, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { jobNameFor, keyCandidates, mediaFormatOf, rejectionReason } from './media';
+import { PreparedMedia, requireString } from './transcript';
+
+export interface PrepareMediaEvent {
+  readonly bucket: string;
+  readonly key: string;
+  readonly executionName: string;
+}
+
+export class MediaNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MediaNotFoundError';
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof NotFound || (err instanceof S3ServiceException && err.$metadata?.httpStatusCode === 404);
+}
+
+export function makeHandler(s3: S3Client) {
+  return async (event: PrepareMediaEvent): Promise<PreparedMedia> => {
+    const bucket = requireString(event?.bucket, 'bucket');
+    const eventKey = requireString(event?.key, 'key');
+    const executionName = requireString(event?.executionName, 'executionName');
+
+    // The event key may be URL-encoded; the first candidate that exists is the real key.
+    let found: { key: string; size: number } | undefined;
+    for (const candidate of keyCandidates(eventKey)) {
+      try {
+        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: candidate }));
+        found = { key: candidate, size: head.ContentLength ?? 0 };
+        break;
+      } catch (err) {
+        if (!isNotFound(err)) {
+          throw err;
+        }
+      }
+    }
+    if (!found) {
+      throw new MediaNotFoundError(`No object s3://${bucket}/${eventKey} (tried the key as received and URL-decoded: ${keyCandidates(eventKey).join(' | ')})`);
+    }
+    const { key, size } = found;
+    const reason = rejectionReason(key, size);
+    const jobName = jobNameFor(key, executionName);
+    return {
+      accepted: reason === undefined,
+      reason: reason ?? null,
+      bucket,
+      key,
+      mediaUri: `s3://${bucket}/${key}`,
+      mediaFormat: mediaFormatOf(key) ?? null,
+      jobName,
+      // Transcribe's OutputKey allows only [a-zA-Z0-9-_.!*'()/]: use the job name, not the media key.
+      transcriptKey: `transcripts/${jobName}.json`,
+      resultKey: `results/${key}.json`,
+      rejectionKey: `rejections/${key}.json`,
+    };
+  };
+}
+
+export const handler = makeHandler(new S3Client({}));
