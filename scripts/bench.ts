@@ -131,7 +131,7 @@ interface InstrumentedReport {
   processMs: number;
   phases: { load?: number; construction?: number; synthesis?: number };
   plugins: Record<string, number>;
-  bundles: Array<{ asset: string; ms: number }>;
+  bundles: Array<{ asset: string; entry?: string; ms: number }>;
   spawns: Array<{ command: string; ms: number }>;
 }
 
@@ -350,16 +350,17 @@ function initMs(bundle: string, env: Record<string, string>, runs: number, what:
   return median(times);
 }
 
-/** The handler file a bundle was built from: the last project source in its source map. */
-function entryOf(bundleDir: string): string {
-  const map = path.join(bundleDir, 'index.mjs.map');
-  if (!fs.existsSync(map)) {
-    return '(no source map)';
+/**
+ * The handler file a function was bundled from: recorded by the instrumented synth (from the
+ * bundling command) under the function's asset path; `undefined` when it is not known.
+ */
+function entryOf(fnPath: string, entries: ReadonlyMap<string, string>): string | undefined {
+  for (const [asset, entry] of entries) {
+    if (asset.startsWith(`${fnPath}/`)) {
+      return path.relative(ROOT, entry);
+    }
   }
-  const sources = (JSON.parse(fs.readFileSync(map, 'utf8')) as { sources: string[] }).sources
-    .map((src) => path.resolve(bundleDir, src))
-    .filter((src) => !src.includes(`${path.sep}node_modules${path.sep}`));
-  return sources.length ? path.relative(ROOT, sources[sources.length - 1]) : '(unknown)';
+  return undefined;
 }
 
 /** Rebuild an entry with the AWS SDK inside the bundle (same esbuild options otherwise), to compare size and init. */
@@ -369,7 +370,7 @@ function buildWithSdk(entry: string, n: number): string {
   return outfile;
 }
 
-function benchLambdas(outdir: string, runs: number): LambdaFigures[] {
+function benchLambdas(outdir: string, runs: number, entries: ReadonlyMap<string, string>): LambdaFigures[] {
   const figures: LambdaFigures[] = [];
   const probeRuns = Math.max(runs, 3);
   for (const stack of readStacks(outdir)) {
@@ -397,11 +398,11 @@ function benchLambdas(outdir: string, runs: number): LambdaFigures[] {
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(res.Properties?.MemorySize ?? 128),
         AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
       };
-      const entry = entryOf(path.dirname(bundle));
-      const withSdk = externals.length && fs.existsSync(path.join(ROOT, entry)) ? buildWithSdk(entry, figures.length) : undefined;
+      const entry = entryOf(fn, entries);
+      const withSdk = externals.length && entry ? buildWithSdk(entry, figures.length) : undefined;
       figures.push({
         fn,
-        entry,
+        entry: entry ?? '(unknown)',
         kb: fs.statSync(bundle).size / 1024,
         externals: externals.length ? `external: ${externals.map((e) => e.replace('@aws-sdk/', '')).join(', ')}` : 'none external',
         initMs: initMs(bundle, env, probeRuns, fn),
@@ -416,8 +417,8 @@ function benchLambdas(outdir: string, runs: number): LambdaFigures[] {
   console.log(`"as deployed" resolves the external SDK from node_modules (on Lambda: the runtime's copy); "SDK bundled"`);
   console.log(`rebuilds the same entry with the SDK inside the bundle. Node ${process.version} here, nodejs24.x on Lambda.\n`);
   const within = (kb: number, ms: number) => kb <= BUDGETS.bundleKb && ms <= BUDGETS.initMs;
-  console.log(table(['function', 'SDK v3', 'as deployed KB', 'init ms', 'budget', 'SDK bundled KB', 'init ms', 'budget'], figures.map((f) => [
-    f.fn, f.externals, f.kb.toFixed(1), f.initMs.toFixed(1), verdict(within(f.kb, f.initMs)),
+  console.log(table(['function', 'entry', 'SDK v3', 'as deployed KB', 'init ms', 'budget', 'SDK bundled KB', 'init ms', 'budget'], figures.map((f) => [
+    f.fn, f.entry, f.externals, f.kb.toFixed(1), f.initMs.toFixed(1), verdict(within(f.kb, f.initMs)),
     f.sdkBundledKb?.toFixed(1) ?? '-', f.sdkBundledInitMs?.toFixed(1) ?? '-',
     f.sdkBundledKb === undefined ? '-' : verdict(within(f.sdkBundledKb, f.sdkBundledInitMs!)),
   ])));
@@ -433,7 +434,8 @@ function main(): void {
   console.log(`# npm run bench: ${new Date().toISOString()}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, Node ${process.version}`);
   const synth = benchSynth(options.runs);
   const summary: Record<string, unknown> = { ...printSynth(synth) };
-  summary.lambdas = benchLambdas(path.join(OUT, 'app'), options.runs);
+  const entries = new Map(synth.variants[0].reports.flatMap((r) => r.bundles.filter((b) => b.entry).map((b) => [b.asset, b.entry!] as [string, string])));
+  summary.lambdas = benchLambdas(path.join(OUT, 'app'), options.runs, entries);
   if (!options.skipJest) {
     Object.assign(summary, benchJest());
   }

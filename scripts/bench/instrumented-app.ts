@@ -23,7 +23,7 @@ interface Spawn {
 }
 const spawns: Spawn[] = [];
 const plugins: Record<string, number> = {};
-const bundles: Array<{ asset: string; ms: number }> = [];
+const bundles: Array<{ asset: string; entry?: string; ms: number }> = [];
 
 // Every external program a synth runs (esbuild per function, the cfn-guard binary) goes through
 // child_process.spawnSync; aws-cdk-lib reads the property at call time, so a wrapper sees them all.
@@ -73,9 +73,20 @@ if (typeof bundle === 'function') {
     try {
       return bundle.apply(this, args);
     } finally {
-      bundles.push({ asset: this.node.path, ms: performance.now() - t });
+      bundles.push({ asset: this.node.path, entry: entryOf(args[0]), ms: performance.now() - t });
     }
   };
+}
+
+/** The handler file of a NodeFunction bundle: its bundling command carries the esbuild options. */
+function entryOf(options: unknown): string | undefined {
+  const command = (options as { command?: string[] } | undefined)?.command;
+  try {
+    const entryPoints = command?.[0] === 'esbuild' ? (JSON.parse(command[1]) as { entryPoints?: string[] }).entryPoints : undefined;
+    return entryPoints?.[0];
+  } catch {
+    return undefined;
+  }
 }
 
 // aws-cdk-lib's builtin CloudFormation validation is not added through addPlugins.
