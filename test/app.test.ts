@@ -1,7 +1,8 @@
-import { Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { addArchitectures } from '../lib/app';
 import { DeploymentProfile } from '../lib/config/profile';
+import { Finding } from '../lib/gates';
 import { describeFindings, findingsOf, PRODUCTION, SANDBOX, testApp } from './helpers/app';
 
 /**
@@ -73,13 +74,21 @@ describe.each([
   ['sandbox', SANDBOX],
   ['production', PRODUCTION],
 ])('the whole app in the %s profile', (_name, profile) => {
+  // One gated synth per profile, shared by every check below: each synth runs cdk-nag and the
+  // Control Tower rules over every stack (1-2 s per stack), and the checks only read its output.
+  let app: App;
+  let stacks: Stack[];
+  let findings: Finding[];
+  beforeAll(() => {
+    ({ app, stacks } = synthAll(profile));
+    findings = findingsOf(app);
+  });
+
   it('passes cdk-nag AwsSolutions, NIST 800-53 R5 and the Control Tower rules', () => {
-    const { app } = synthAll(profile);
-    expect(describeFindings(findingsOf(app))).toEqual([]);
+    expect(describeFindings(findings)).toEqual([]);
   });
 
   it('tags every stack and every taggable resource with project, architecture and profile', () => {
-    const { app, stacks } = synthAll(profile);
     const assembly = app.synth();
     const wanted = { project: 'ml-on-aws-reference-architectures', profile: profile.name, architecture: expect.any(String) };
     for (const stack of stacks) {
@@ -98,7 +107,6 @@ describe.each([
   });
 
   it('grants no wildcard action, and "*" resources only for actions without resource-level permissions', () => {
-    const { stacks } = synthAll(profile);
     const problems: string[] = [];
     for (const stack of stacks) {
       for (const st of identityStatements(stack).filter((s) => s.Effect === 'Allow')) {

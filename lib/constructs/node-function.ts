@@ -1,4 +1,6 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { BuildOptions, buildSync } from 'esbuild';
 import { acknowledge } from '../gates';
 import { SecureLogGroup } from './secure-log-group';
 import { DeadLetterQueue } from './secure-queue';
@@ -79,6 +82,9 @@ export class NodeFunction extends Construct implements iam.IGrantable {
     if (reserved !== undefined && !Token.isUnresolved(reserved) && reserved < 1) {
       throw new Error(`${this.node.path}: reservedConcurrentExecutions must be >= 1 (got ${reserved})`);
     }
+    if (!fs.existsSync(props.entry)) {
+      throw new Error(`${this.node.path}: entry file not found (got ${props.entry})`);
+    }
     const logGroup = new SecureLogGroup(this, 'LogGroup', {
       encryptionKey: props.encryptionKey,
       retention: props.logRetention,
@@ -95,8 +101,6 @@ export class NodeFunction extends Construct implements iam.IGrantable {
     logGroup.grantWrite(role);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
       runtime: NODE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       timeout,
@@ -113,18 +117,8 @@ export class NodeFunction extends Construct implements iam.IGrantable {
       vpc: props.vpc,
       vpcSubnets: props.vpc ? (props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }) : undefined,
       securityGroups: props.securityGroups,
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node24',
-        format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // ESM bundles of CommonJS dependencies need a real `require`.
-        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-        externalModules: props.externalModules ?? ['@aws-sdk/*'],
-        forceDockerBundling: false,
-      },
+      code: bundledCode(props.entry, props.externalModules ?? ['@aws-sdk/*']),
+      handler: 'index.handler',
     });
     this.asyncDeadLetterQueue = deadLetterQueue;
     this.role = role;
@@ -150,4 +144,52 @@ export class NodeFunction extends Construct implements iam.IGrantable {
         'No downstream quota to protect; reserving concurrency fails to deploy in new accounts whose limit is 10');
     }
   }
+}
+
+/** The project root: bundles resolve dependencies from its node_modules. */
+const PROJECT_ROOT = path.resolve(__dirname, '../..');
+
+/** esbuild options of a function's bundle (also used by `npm run bench` to compare variants). */
+export function bundleOptions(entry: string, externals: string[]): BuildOptions {
+  return {
+    entryPoints: [path.resolve(entry)],
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    external: externals,
+    // ESM bundles of CommonJS dependencies need a real `require`.
+    banner: { js: "import { createRequire } from 'module';const require = createRequire(import.meta.url);" },
+    logLevel: 'warning',
+  };
+}
+
+/**
+ * The function's code: `entry` bundled by esbuild's API inside the synth process. NodejsFunction's
+ * own bundling starts esbuild through `npx` for every function, and npx's start-up (0.3-0.5 s)
+ * is nearly all of that cost; the bundle itself takes milliseconds (`npm run bench` shows both).
+ * The output is the same file NodejsFunction writes (ESM index.mjs, minified, source map).
+ * CDK still decides when to bundle: never for stacks outside `aws:cdk:bundling-stacks` (unit tests,
+ * `cdk synth -e <Stack>`), and once per entry and options (the command below is the cache key).
+ */
+function bundledCode(entry: string, externals: string[]): lambda.Code {
+  const options = bundleOptions(entry, externals);
+  return lambda.Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled: local bundling always succeeds or throws. Required by the BundlingOptions type.
+      image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),
+      command: ['esbuild', JSON.stringify(options)],
+      local: {
+        tryBundle(outputDir: string): boolean {
+          buildSync({ ...options, absWorkingDir: PROJECT_ROOT, outfile: path.join(outputDir, 'index.mjs') });
+          return true;
+        },
+      },
+    },
+  });
 }

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
@@ -20,6 +21,11 @@ function functionIn(props: Partial<NodeFunctionProps> = {}, withVpc = false) {
   return { app, stack, key, fn };
 }
 
+// The default build, shared by the checks that only read its template: each gated synth runs
+// cdk-nag and the Control Tower rules (~1 s), and these checks need no build of their own.
+let sharedBuild: ReturnType<typeof functionIn> | undefined;
+const defaultFunction = () => (sharedBuild ??= functionIn());
+
 describe('NodeFunction', () => {
   it('runs Node.js 24 on ARM64 with X-Ray, source maps and an encrypted environment', () => {
     const { fn, stack, key } = functionIn({ environment: { TABLE: 't' } });
@@ -36,7 +42,7 @@ describe('NodeFunction', () => {
   });
 
   it('logs to its own encrypted log group with a year of retention', () => {
-    const { fn, stack } = functionIn();
+    const { fn, stack } = defaultFunction();
     const t = templateOf(fn);
     const logGroupId = stack.getLogicalId(fn.logGroup.node.defaultChild as never);
     t.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: logGroupId } } });
@@ -44,7 +50,7 @@ describe('NodeFunction', () => {
   });
 
   it('sends failed async invocations to an encrypted dead-letter queue', () => {
-    const { fn, stack } = functionIn();
+    const { fn, stack } = defaultFunction();
     templateOf(fn).hasResourceProperties('AWS::Lambda::Function', {
       DeadLetterConfig: {
         TargetArn: { 'Fn::GetAtt': [stack.getLogicalId(fn.asyncDeadLetterQueue.node.defaultChild as never), 'Arn'] },
@@ -53,7 +59,7 @@ describe('NodeFunction', () => {
   });
 
   it('uses a role with no managed policies when outside a VPC', () => {
-    const { fn } = functionIn();
+    const { fn } = defaultFunction();
     templateOf(fn).hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({
         Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
@@ -93,8 +99,31 @@ describe('NodeFunction', () => {
     expect(() => functionIn({ reservedConcurrentExecutions: 0 })).toThrow('FnTest/Fn: reservedConcurrentExecutions must be >= 1 (got 0)');
   });
 
+  it('names a missing entry file', () => {
+    expect(() => functionIn({ entry: '/nowhere/handler.ts' })).toThrow('FnTest/Fn: entry file not found (got /nowhere/handler.ts)');
+  });
+
+  it('bundles the entry in-process into one minified ESM file with a source map', () => {
+    const app = testApp({ gates: false, context: { 'aws:cdk:bundling-stacks': ['**'] } });
+    const stack = new Stack(app, 'BundleTest');
+    new NodeFunction(stack, 'Fn', { entry: ENTRY, encryptionKey: new SecureKey(stack, 'Key', { description: 'fn' }) });
+    const outdir = app.synth().directory;
+    const bundles = fs.readdirSync(outdir)
+      .filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(outdir, d, 'index.mjs')))
+      .map((d) => path.join(outdir, d));
+    expect(bundles).toHaveLength(1);
+    const code = fs.readFileSync(path.join(bundles[0], 'index.mjs'), 'utf8');
+    expect(code.startsWith("import { createRequire } from 'module';const require = createRequire(import.meta.url);")).toBe(true);
+    expect(code).toMatch(/export\{\w+ as handler\}/);
+    expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    expect(code.split('\n').length).toBeLessThan(5);
+    const map = JSON.parse(fs.readFileSync(path.join(bundles[0], 'index.mjs.map'), 'utf8')) as { sources: string[]; sourcesContent?: unknown };
+    expect(map.sources.some((s) => s.endsWith('test/fixtures/handlers/echo.ts'))).toBe(true);
+    expect(map.sourcesContent).toBeUndefined();
+  });
+
   it('passes every gate', () => {
-    const { app } = functionIn();
+    const { app } = defaultFunction();
     expect(describeFindings(findingsOf(app))).toEqual([]);
   });
 });

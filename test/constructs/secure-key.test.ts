@@ -10,9 +10,14 @@ function keyIn(props: Partial<ConstructorParameters<typeof SecureKey>[2]> = {}) 
   return { app, key };
 }
 
+// The default build, shared by the checks that only read its template: each gated synth runs
+// cdk-nag and the Control Tower rules (~1 s), and these checks need no build of their own.
+let sharedBuild: ReturnType<typeof keyIn> | undefined;
+const defaultKey = () => (sharedBuild ??= keyIn());
+
 describe('SecureKey', () => {
   it('rotates, and keeps the key by default', () => {
-    const { key } = keyIn();
+    const { key } = defaultKey();
     const t = templateOf(key);
     t.hasResource('AWS::KMS::Key', {
       Properties: Match.objectLike({ EnableKeyRotation: true, PendingWindowInDays: 30, Description: 'test key' }),
@@ -29,7 +34,7 @@ describe('SecureKey', () => {
   });
 
   it('lets CloudWatch Logs use it only for log groups of this account and region', () => {
-    const { key } = keyIn();
+    const { key } = defaultKey();
     templateOf(key).hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
@@ -50,7 +55,7 @@ describe('SecureKey', () => {
   });
 
   it('denies grants that are not for AWS resources (Control Tower CT.KMS.PR.3)', () => {
-    const { key } = keyIn();
+    const { key } = defaultKey();
     templateOf(key).hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
@@ -88,7 +93,7 @@ describe('SecureKey', () => {
   });
 
   it('passes every gate', () => {
-    const { app } = keyIn();
+    const { app } = defaultKey();
     expect(describeFindings(findingsOf(app))).toEqual([]);
   });
 });

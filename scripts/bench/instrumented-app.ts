@@ -1,0 +1,131 @@
+/**
+ * bin/app.ts with a stopwatch around the parts of a synth, for `npm run bench`. Run through the
+ * CDK CLI like the real app (`cdk synth --app "tsx scripts/bench/instrumented-app.ts"`), so it gets
+ * the same context and environment. Switches (environment variables):
+ *   BENCH_REPORT=<file>      where to write the measurements (JSON)
+ *   BENCH_PLUGINS=none       drop every policy-validation plugin (cdk-nag packs, guard rules)
+ *   BENCH_BUNDLING=off       skip Lambda bundling (context aws:cdk:bundling-stacks = [])
+ *   CDK_VALIDATION=false     aws-cdk-lib's own switch for its builtin CloudFormation validation
+ * Nothing here changes what the app builds; it only measures (and, on request, leaves parts out).
+ */
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { IPolicyValidationPluginBeta1 } from 'aws-cdk-lib';
+
+const load = createRequire(__filename);
+const started = performance.now();
+
+interface Spawn {
+  readonly command: string;
+  readonly ms: number;
+}
+const spawns: Spawn[] = [];
+const plugins: Record<string, number> = {};
+const bundles: Array<{ asset: string; entry?: string; ms: number }> = [];
+
+// Every external program a synth runs (esbuild per function, the cfn-guard binary) goes through
+// child_process.spawnSync; aws-cdk-lib reads the property at call time, so a wrapper sees them all.
+const childProcess = load('node:child_process') as typeof import('node:child_process');
+const originalSpawnSync = childProcess.spawnSync;
+childProcess.spawnSync = function timedSpawnSync(this: unknown, ...args: unknown[]) {
+  const t = performance.now();
+  try {
+    return (originalSpawnSync as (...a: unknown[]) => unknown).apply(this, args);
+  } finally {
+    const argv = Array.isArray(args[1]) ? (args[1] as string[]) : [];
+    spawns.push({ command: [String(args[0]), ...argv].join(' '), ms: performance.now() - t });
+  }
+} as typeof childProcess.spawnSync;
+
+function timePlugin(name: string, owner: { validate: IPolicyValidationPluginBeta1['validate'] }): void {
+  const original = owner.validate;
+  owner.validate = function timedValidate(this: unknown, ...args: Parameters<IPolicyValidationPluginBeta1['validate']>) {
+    const t = performance.now();
+    try {
+      return original.apply(this, args);
+    } finally {
+      plugins[name] = (plugins[name] ?? 0) + performance.now() - t;
+    }
+  };
+}
+
+// The plugins the app adds (whatever they are), timed one by one; dropped with BENCH_PLUGINS=none.
+const cdk = load('aws-cdk-lib') as typeof import('aws-cdk-lib');
+const addPlugins = cdk.Validations.prototype.addPlugins;
+cdk.Validations.prototype.addPlugins = function timedAddPlugins(this: unknown, ...list: IPolicyValidationPluginBeta1[]) {
+  if (process.env.BENCH_PLUGINS === 'none') {
+    return;
+  }
+  for (const plugin of list) {
+    timePlugin(plugin.name, plugin);
+  }
+  addPlugins.apply(this, list);
+};
+// Every asset bundling (in-process or through a program), by the asset's construct path. The method
+// is internal to aws-cdk-lib: if a release renames it, the bench reports no bundling rows.
+const staging = cdk.AssetStaging.prototype as unknown as Record<string, unknown>;
+const bundle = staging.bundle;
+if (typeof bundle === 'function') {
+  staging.bundle = function timedBundle(this: { node: { path: string } }, ...args: unknown[]) {
+    const t = performance.now();
+    try {
+      return bundle.apply(this, args);
+    } finally {
+      bundles.push({ asset: this.node.path, entry: entryOf(args[0]), ms: performance.now() - t });
+    }
+  };
+}
+
+/** The handler file of a NodeFunction bundle: its bundling command carries the esbuild options. */
+function entryOf(options: unknown): string | undefined {
+  const command = (options as { command?: string[] } | undefined)?.command;
+  try {
+    const entryPoints = command?.[0] === 'esbuild' ? (JSON.parse(command[1]) as { entryPoints?: string[] }).entryPoints : undefined;
+    return entryPoints?.[0];
+  } catch {
+    return undefined;
+  }
+}
+
+// aws-cdk-lib's builtin CloudFormation validation is not added through addPlugins.
+type Validator = { prototype: { validate: IPolicyValidationPluginBeta1['validate'] } };
+const builtin = load(path.join(path.dirname(load.resolve('aws-cdk-lib/package.json')),
+  'core/lib/validation/cloudformation-validate-plugin.js')) as Record<string, unknown>;
+for (const cls of Object.values(builtin)) {
+  if (typeof cls === 'function' && typeof (cls as Validator).prototype?.validate === 'function') {
+    timePlugin('builtin CloudFormation validation', (cls as Validator).prototype);
+  }
+}
+
+if (process.env.BENCH_BUNDLING === 'off') {
+  const context = JSON.parse(process.env.CDK_CONTEXT_JSON ?? '{}') as Record<string, unknown>;
+  process.env.CDK_CONTEXT_JSON = JSON.stringify({ ...context, 'aws:cdk:bundling-stacks': [] });
+}
+
+process.on('exit', () => {
+  const report = process.env.BENCH_REPORT;
+  if (!report) {
+    return;
+  }
+  // aws-cdk-lib's own phase counters (written because the bench sets slowSynthThreshold=0).
+  const countersFile = process.env.CDK_PERF_COUNTERS_FILE;
+  const counters = countersFile && fs.existsSync(countersFile)
+    ? (JSON.parse(fs.readFileSync(countersFile, 'utf8')) as { counters: Record<string, number> }).counters
+    : {};
+  fs.writeFileSync(report, JSON.stringify({
+    processMs: performance.now(),
+    instrumentedAtMs: started,
+    phases: {
+      load: counters['phase:Load'],
+      construction: counters['phase:Construction'],
+      synthesis: counters['phase:Synthesis'],
+    },
+    plugins,
+    bundles,
+    spawns,
+  }, undefined, 2));
+});
+
+load('../../bin/app');

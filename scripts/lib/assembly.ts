@@ -1,0 +1,51 @@
+/** Reading a synthesized cloud assembly (cdk.out*) without aws-cdk-lib, for the bench and cost CLIs. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly Metadata?: Record<string, unknown>;
+  readonly Condition?: string;
+}
+
+export interface Template {
+  readonly Resources?: Record<string, TemplateResource>;
+  readonly Conditions?: Record<string, unknown>;
+}
+
+export interface AssemblyStack {
+  /** The stack's construct id, e.g. `DataLake`. */
+  readonly id: string;
+  readonly templateFile: string;
+  readonly template: Template;
+}
+
+interface Manifest {
+  artifacts?: Record<string, { type: string; displayName?: string; properties?: { templateFile?: string } }>;
+}
+
+/** Every CloudFormation stack in the assembly at `outdir`, in manifest order. */
+export function readStacks(outdir: string): AssemblyStack[] {
+  const manifestFile = path.join(outdir, 'manifest.json');
+  if (!fs.existsSync(manifestFile)) {
+    throw new Error(`No cloud assembly at ${outdir} (missing ${manifestFile}): synthesize first`);
+  }
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as Manifest;
+  return Object.entries(manifest.artifacts ?? {})
+    .filter(([, a]) => a.type === 'aws:cloudformation:stack' && a.properties?.templateFile)
+    .map(([artifactId, a]) => {
+      const templateFile = path.join(outdir, a.properties!.templateFile!);
+      return {
+        id: a.displayName ?? artifactId,
+        templateFile,
+        template: JSON.parse(fs.readFileSync(templateFile, 'utf8')) as Template,
+      };
+    });
+}
+
+/** The construct path CDK records on a resource (`Stack/Construct/Resource`), or its logical id. */
+export function constructPathOf(logicalId: string, resource: TemplateResource): string {
+  const p = resource.Metadata?.['aws:cdk:path'];
+  return typeof p === 'string' ? p : logicalId;
+}
