@@ -9,7 +9,9 @@
  * secrets) counts. A resource type that is neither priced nor known to be free while idle is listed
  * as "not priced", never dropped.
  *
- * Usage: npm run cost [-- --synth] [-- -c <tag>.<feature>=true ...] [--json FILE]
+ * Usage: npm run cost [-- --synth] [-- -c <tag>.<feature>=true ...] [--json FILE] [--readme]
+ *   --readme writes each architecture's idle cost per profile into README.md's cost column
+ *   (only without -c: the README shows the app as deployed by default).
  *   Reads cdk.out.sandbox/ and cdk.out.production/ (written by `npm test`); synthesizes them when
  *   missing. --synth (implied by -c) synthesizes afresh into cdk.out.cost-<profile>/, e.g. to price
  *   the opt-in parts: `npm run cost -- -c sagemaker.notebook=true`.
@@ -17,6 +19,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeRegion } from './docs/markdown';
 import { constructPathOf, readStacks, Template, TemplateResource } from './lib/assembly';
 
 export const SANDBOX_BUDGET_USD = 25;
@@ -385,9 +388,10 @@ function synth(profile: string, outdir: string, context: string[]): void {
   }
 }
 
-function parseArgs(argv: string[]): { synth: boolean; context: string[]; json?: string } {
+function parseArgs(argv: string[]): { synth: boolean; context: string[]; json?: string; readme: boolean } {
   const context: string[] = [];
   let force = false;
+  let readme = false;
   let json: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -401,17 +405,23 @@ function parseArgs(argv: string[]): { synth: boolean; context: string[]; json?: 
       context.push(kv);
     } else if (a === '--json') {
       json = argv[++i];
+    } else if (a === '--readme') {
+      readme = true;
     } else {
-      throw new Error(`Unknown argument ${JSON.stringify(a)} (use --synth, -c key=value, --json FILE)`);
+      throw new Error(`Unknown argument ${JSON.stringify(a)} (use --synth, -c key=value, --json FILE, --readme)`);
     }
   }
-  return { synth: force || context.length > 0, context, json };
+  if (readme && context.length > 0) {
+    throw new Error(`--readme shows the default app: drop -c ${context.join(' -c ')}`);
+  }
+  return { synth: force || context.length > 0, context, json, readme };
 }
 
 function main(): void {
   const options = parseArgs(process.argv.slice(2));
   const prices = loadPrices();
   const summary: Record<string, { total: number; stacks: StackCost[] }> = {};
+  const byArchitecture: Record<string, Partial<Record<(typeof PROFILES)[number], number>>> = {};
   console.log(`# npm run cost: idle monthly cost (${prices.region} list prices from scripts/cost/prices.json, ${prices.hoursPerMonth} h/month)`);
   console.log(options.context.length ? `\nContext: ${options.context.join(' ')}` : '\nOpt-in parts: as the templates were synthesized (off unless switched on with -c <tag>.<feature>=true).');
   let usageTemplates: Array<{ stack: string; template: Template }> = [];
@@ -422,6 +432,11 @@ function main(): void {
     }
     const stacks = readStacks(outdir);
     const costs = stacks.map((s) => idleCost(s.id, s.template, prices));
+    stacks.forEach((s, i) => {
+      if (s.architecture) {
+        (byArchitecture[s.architecture] ??= {})[profile] = costs[i].monthly;
+      }
+    });
     const total = round2(costs.reduce((a, c) => a + c.monthly, 0));
     summary[profile] = { total, stacks: costs };
     const when = new Date(fs.statSync(path.join(outdir, 'manifest.json')).mtime).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -454,6 +469,15 @@ function main(): void {
     usagePrices(template, prices).map((u) => [stack, u.service, u.what, `$${u.usd} per ${u.per}`, `${u.source} (${u.date})`]))));
   if (options.json) {
     fs.writeFileSync(options.json, JSON.stringify(summary, undefined, 2));
+  }
+  if (options.readme) {
+    const file = path.join(ROOT, 'README.md');
+    let text = fs.readFileSync(file, 'utf8');
+    for (const [tag, cost] of Object.entries(byArchitecture)) {
+      text = writeRegion(text, `cost:${tag}`, `sandbox ${usd(cost.sandbox ?? 0)} · production ${usd(cost.production ?? 0)}`, 'README.md');
+    }
+    fs.writeFileSync(file, text);
+    console.log(`\nREADME.md cost column updated for ${Object.keys(byArchitecture).join(', ')}`);
   }
 }
 

@@ -17,12 +17,14 @@ export interface Template {
 export interface AssemblyStack {
   /** The stack's construct id, e.g. `DataLake`. */
   readonly id: string;
+  /** The stack's `architecture` tag (`datalake`, ...), which names its docs page. */
+  readonly architecture?: string;
   readonly templateFile: string;
   readonly template: Template;
 }
 
 interface Manifest {
-  artifacts?: Record<string, { type: string; displayName?: string; properties?: { templateFile?: string } }>;
+  artifacts?: Record<string, { type: string; displayName?: string; properties?: { templateFile?: string; tags?: Record<string, string> } }>;
 }
 
 /** Every CloudFormation stack in the assembly at `outdir`, in manifest order. */
@@ -38,6 +40,7 @@ export function readStacks(outdir: string): AssemblyStack[] {
       const templateFile = path.join(outdir, a.properties!.templateFile!);
       return {
         id: a.displayName ?? artifactId,
+        architecture: a.properties?.tags?.architecture,
         templateFile,
         template: JSON.parse(fs.readFileSync(templateFile, 'utf8')) as Template,
       };
