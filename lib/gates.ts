@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { IConstruct } from 'constructs';
-import { CfnElement, Stack, Stage, Validations } from 'aws-cdk-lib';
+import { CfnElement, IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, Stack, Stage, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 
@@ -18,11 +18,52 @@ export const DISABLED_GUARD_RULES: Readonly<Record<string, string>> = {
 
 /** Add cdk-nag (AwsSolutions, NIST 800-53 R5) and the Control Tower guard rules to an app or stage. */
 export function addGates(stage: Stage): void {
-  Validations.of(stage).addPlugins(
-    new AwsSolutionsChecks(stage),
-    new NIST80053R5Checks(stage),
-    new CfnGuardValidator({ disabledRules: Object.keys(DISABLED_GUARD_RULES) }),
-  );
+  Validations.of(stage).addPlugins(new AwsSolutionsChecks(stage), new NIST80053R5Checks(stage), new ApplicableGuardRules());
+}
+
+const GUARD_RULES_DIR = path.join(path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')), 'rules/control-tower');
+
+/**
+ * Guard rule file names whose metadata says they evaluate only resource types absent from `types`.
+ * A rule without such metadata is always kept.
+ */
+export function guardRulesNotEvaluating(types: ReadonlySet<string>): string[] {
+  const metadataDir = path.join(GUARD_RULES_DIR, 'metadata');
+  const skipped: string[] = [];
+  for (const service of fs.readdirSync(metadataDir)) {
+    for (const file of fs.readdirSync(path.join(metadataDir, service))) {
+      const meta = JSON.parse(fs.readFileSync(path.join(metadataDir, service, file), 'utf8')) as { EvaluatedResourceTypes?: string[] };
+      const evaluated = meta.EvaluatedResourceTypes ?? [];
+      if (evaluated.length > 0 && !evaluated.some((t) => types.has(t))) {
+        skipped.push(file.replace(/\.metadata\.json$/, ''));
+      }
+    }
+  }
+  return skipped.sort();
+}
+
+/**
+ * The Control Tower rules, run only where they can find something: cfn-guard spends most of its
+ * time loading ~240 rule files, and a rule whose resource types are in none of the templates
+ * being validated cannot report anything. Measured on this app's four templates: 6.6 s with every
+ * rule, 1.4 s with the 35 that apply. Decided per synthesis from the templates themselves, so a
+ * new resource type brings its rules back automatically. Same plugin name, so acknowledgements
+ * (`cdk-validator-cfnguard::<rule>`) and reports are unchanged.
+ */
+class ApplicableGuardRules implements IPolicyValidationPlugin {
+  public readonly name = 'cdk-validator-cfnguard';
+
+  public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    const types = new Set<string>();
+    for (const file of context.templatePaths) {
+      const template = JSON.parse(fs.readFileSync(file, 'utf8')) as { Resources?: Record<string, { Type: string }> };
+      for (const resource of Object.values(template.Resources ?? {})) {
+        types.add(resource.Type);
+      }
+    }
+    const disabledRules = [...Object.keys(DISABLED_GUARD_RULES), ...guardRulesNotEvaluating(types)];
+    return new CfnGuardValidator({ disabledRules }).validate(context);
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AccessLogsBucket, SecureBucket } from '../lib/constructs/secure-bucket';
 import { SecureKey } from '../lib/constructs/secure-key';
-import { acknowledge, DISABLED_GUARD_RULES } from '../lib/gates';
+import { acknowledge, DISABLED_GUARD_RULES, guardRulesNotEvaluating } from '../lib/gates';
 import { findingsOf, testApp } from './helpers/app';
 
 /** A stack whose one data bucket is compliant, to break one property at a time. */
@@ -102,5 +102,16 @@ describe('gates', () => {
       expect(rule).toMatch(/^ct-[a-z0-9]+-pr-\d+$/);
       expect(reason.length).toBeGreaterThan(30);
     }
+  });
+});
+
+describe('guard rules that cannot apply', () => {
+  it('are skipped only when none of their resource types is in the templates', () => {
+    const withBucket = guardRulesNotEvaluating(new Set(['AWS::S3::Bucket']));
+    const none = guardRulesNotEvaluating(new Set());
+    expect(withBucket).not.toContain('ct-s3-pr-2');
+    expect(none).toContain('ct-s3-pr-2');
+    expect(withBucket).toContain('ct-rds-pr-1');
+    expect(none.length).toBeGreaterThan(200);
   });
 });
