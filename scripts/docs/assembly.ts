@@ -2,14 +2,13 @@
  * What the docs generator reads from a cloud assembly (an app's synth output or cdk.out):
  * per architecture stack its template, construct paths, acknowledgements and description.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { ArtifactMetadataEntryType } from 'aws-cdk-lib/cloud-assembly-schema';
 import { addArchitectures, optInsRead } from '../../lib/app';
 import { PROFILES } from '../../lib/config/profile';
 import { ConstructPaths } from './flow';
-import { CfnTemplate, Json } from './template';
+import { readStacks } from '../lib/assembly';
+import { CfnTemplate } from './template';
 
 export interface Acknowledgement {
   /** Construct path relative to the stack ("" for the stack itself). */
@@ -28,18 +27,6 @@ export interface StackDoc {
   readonly acknowledgements: Acknowledgement[];
 }
 
-interface ManifestArtifact {
-  type: string;
-  displayName?: string;
-  properties?: { templateFile?: string; tags?: Record<string, string> };
-  metadata?: Record<string, MetadataEntry[]>;
-  additionalMetadataFile?: string;
-}
-interface MetadataEntry {
-  type: string;
-  data?: Json;
-}
-
 /** `Annotation::AwsSolutions-IAM5[...]` -> `AwsSolutions-IAM5[...]`; `cdk-validator-cfnguard::x` -> `guard:x`. */
 export function ruleIdOf(qualified: string): string {
   if (qualified.startsWith('Annotation::')) {
@@ -51,27 +38,17 @@ export function ruleIdOf(qualified: string): string {
 
 /** Read every stack with an `architecture` tag from an assembly directory. */
 export function readAssembly(outdir: string): StackDoc[] {
-  const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as { artifacts?: Record<string, ManifestArtifact> };
   const stacks: StackDoc[] = [];
-  for (const [artifactId, a] of Object.entries(manifest.artifacts ?? {})) {
-    const architecture = a.properties?.tags?.architecture;
-    if (a.type !== 'aws:cloudformation:stack' || !architecture || !a.properties?.templateFile) {
+  for (const stack of readStacks(outdir)) {
+    if (!stack.architecture) {
       continue;
     }
-    // Recent CDK versions write construct metadata to a file of its own beside the manifest.
-    const metadata: Record<string, MetadataEntry[]> = { ...(a.metadata ?? {}) };
-    if (a.additionalMetadataFile) {
-      const more = JSON.parse(fs.readFileSync(path.join(outdir, a.additionalMetadataFile), 'utf8')) as Record<string, MetadataEntry[]>;
-      for (const [p, entries] of Object.entries(more)) {
-        metadata[p] = [...(metadata[p] ?? []), ...entries];
-      }
-    }
-    const template = JSON.parse(fs.readFileSync(path.join(outdir, a.properties.templateFile), 'utf8')) as CfnTemplate;
-    const stackPath = `/${a.displayName ?? artifactId}`;
+    const template = stack.template as unknown as CfnTemplate;
+    const stackPath = `/${stack.id}`;
     const relative = (p: string) => (p === stackPath ? '' : p.startsWith(`${stackPath}/`) ? p.slice(stackPath.length + 1) : p.replace(/^\//, ''));
     const paths: Record<string, string> = {};
     const acknowledgements: Acknowledgement[] = [];
-    for (const [p, entries] of Object.entries(metadata)) {
+    for (const [p, entries] of Object.entries(stack.metadata)) {
       for (const e of entries) {
         if (e.type === ArtifactMetadataEntryType.LOGICAL_ID && typeof e.data === 'string') {
           paths[e.data] = relative(p);
@@ -83,7 +60,7 @@ export function readAssembly(outdir: string): StackDoc[] {
         }
       }
     }
-    stacks.push({ artifactId, architecture, description: template.Description, template, paths, acknowledgements });
+    stacks.push({ artifactId: stack.artifactId, architecture: stack.architecture, description: template.Description, template, paths, acknowledgements });
   }
   return stacks;
 }
