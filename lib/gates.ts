@@ -106,11 +106,22 @@ export function acknowledgeBucketGrant(
     ...S3_WILDCARD_ACTIONS[access].map((a) => `Action::${a}`),
     `Resource::<${logicalIdOf(bucket)}.Arn>/${objectsKeyPattern}`,
   ];
-  if (access !== 'read' && bucket.encryptionKey) {
-    findings.push(...KMS_ENCRYPT_WILDCARDS.map((a) => `Action::${a}`));
-  }
   for (const finding of findings) {
     acknowledge(principal, `AwsSolutions-IAM5[${finding}]`, reason);
+  }
+  if (access !== 'read' && bucket.encryptionKey) {
+    acknowledgeKeyGrant(principal, `Writing SSE-KMS objects to ${bucket.node.path}`);
+  }
+}
+
+/**
+ * Acknowledge the KMS action families (`kms:GenerateDataKey*`, `kms:ReEncrypt*`) that CDK grants
+ * write when a principal encrypts with a customer-managed key (writing to an encrypted bucket,
+ * queue, topic, stream or table), on the one principal that received them.
+ */
+export function acknowledgeKeyGrant(principal: IConstruct, why: string): void {
+  for (const action of KMS_ENCRYPT_WILDCARDS) {
+    acknowledge(principal, `AwsSolutions-IAM5[Action::${action}]`, `${why}: CDK grants the kms:GenerateDataKey* and kms:ReEncrypt* families on that key only`);
   }
 }
 

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge } from '../gates';
 
 export interface SecureQueueProps {
   /** Customer-managed key for both the queue and its dead-letter queue. */
@@ -53,6 +54,14 @@ export class SecureQueue extends Construct {
 
 export interface DeadLetterQueueProps {
   readonly encryptionKey: kms.IKey;
+  /**
+   * What sends failed messages here when it is not an SQS redrive policy or a Lambda async
+   * dead-letter config (an EventBridge rule target, an SNS subscription, an event source mapping's
+   * on-failure destination). cdk-nag recognises only those two, so naming the source acknowledges
+   * AwsSolutions-SQS3 on this queue with it.
+   * @default - none: the queue is named by a redrive policy or a Lambda dead-letter config
+   */
+  readonly source?: string;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -72,5 +81,9 @@ export class DeadLetterQueue extends sqs.Queue {
       redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    if (props.source !== undefined) {
+      acknowledge(this, 'AwsSolutions-SQS3',
+        `This queue is itself the dead-letter queue of ${props.source}; a dead-letter queue of a dead-letter queue would only move the same messages`);
+    }
   }
 }

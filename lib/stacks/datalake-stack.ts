@@ -23,7 +23,7 @@ import { Construct } from 'constructs';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import { SecureKey } from '../constructs/secure-key';
 import { SecureLogGroup } from '../constructs/secure-log-group';
-import { acknowledge, acknowledgeBucketGrant } from '../gates';
+import { acknowledge, acknowledgeBucketGrant, acknowledgeKeyGrant } from '../gates';
 import { ArchitectureStack, ArchitectureStackProps } from './architecture';
 
 const GLUE_DIR = path.join(__dirname, '../../glue');
@@ -546,10 +546,7 @@ export class DataLakeStack extends ArchitectureStack {
       'Crawlers log to /aws-glue/crawlers (suffixed with the security configuration when logs are encrypted); the role may write only there');
     acknowledge(crawlerRole, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/<${logicalIdOf(this.database)}>/landing_*]`,
       'The crawler creates a table per uploaded CSV folder; it may only create and update tables named landing_* in this database');
-    for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
-      acknowledge(crawlerRole, `AwsSolutions-IAM5[Action::${action}]`,
-        'CDK key grant (encrypt/decrypt) on the one stack key: the crawler encrypts its logs with it through the security configuration');
-    }
+    acknowledgeKeyGrant(crawlerRole, 'The crawler encrypts its logs with the stack key through the security configuration');
   }
 
   /**

@@ -36,7 +36,7 @@ import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import { SecureKey } from '../constructs/secure-key';
 import { SecureLogGroup } from '../constructs/secure-log-group';
 import { DeadLetterQueue, SecureQueue } from '../constructs/secure-queue';
-import { acknowledge, acknowledgeBucketGrant } from '../gates';
+import { acknowledge, acknowledgeBucketGrant, acknowledgeKeyGrant } from '../gates';
 import { ArchitectureStack, ArchitectureStackProps } from './architecture';
 
 export const VIDEOS_PREFIX = 'videos/';
@@ -143,8 +143,11 @@ export class VideoAnalysisStack extends ArchitectureStack {
     acknowledge(rekognitionRole, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       'Publishing to an SSE-KMS topic needs GenerateDataKey (the family) on the one stack key');
 
-    const eventDeadLetters = new DeadLetterQueue(this, 'EventDeliveryDeadLetterQueue', { encryptionKey: key, ...removal });
-    acknowledgeDeadLetterQueue(eventDeadLetters, 'the EventBridge rule targets (events that could not be delivered to a queue)');
+    const eventDeadLetters = new DeadLetterQueue(this, 'EventDeliveryDeadLetterQueue', {
+      encryptionKey: key,
+      ...removal,
+      source: 'the EventBridge rule targets (events that could not be delivered to a queue)',
+    });
     const starterTimeout = Duration.seconds(30);
     const startQueue = new SecureQueue(this, 'StartQueue', {
       encryptionKey: key,
@@ -185,7 +188,7 @@ export class VideoAnalysisStack extends ArchitectureStack {
     bucket.grantRead(starter, `${VIDEOS_PREFIX}*`);
     acknowledgeBucketGrant(starter.role, bucket, 'read', `${VIDEOS_PREFIX}*`);
     index.grantWriteData(starter);
-    acknowledgeKeyWildcards(starter.role, 'DynamoDB writes to the CMK-encrypted index');
+    acknowledgeKeyGrant(starter.role, 'DynamoDB writes to the CMK-encrypted index');
     starter.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'StartVideoAnalyses',
@@ -219,8 +222,11 @@ export class VideoAnalysisStack extends ArchitectureStack {
       maxReceiveCount: 5,
       ...removal,
     });
-    const subscriptionDeadLetters = new DeadLetterQueue(this, 'SubscriptionDeadLetterQueue', { encryptionKey: key, ...removal });
-    acknowledgeDeadLetterQueue(subscriptionDeadLetters, 'the SNS subscription of the results queue (its own redrive policy)');
+    const subscriptionDeadLetters = new DeadLetterQueue(this, 'SubscriptionDeadLetterQueue', {
+      encryptionKey: key,
+      ...removal,
+      source: 'the SNS subscription of the results queue (its own redrive policy)',
+    });
     // Subscribed by hand rather than with SqsSubscription: that one adds a key-policy statement
     // naming the topic, and as the topic is encrypted with the same key, CloudFormation sees a
     // cycle (key -> topic -> key). The key policy already lets SNS use the key for this account
@@ -356,7 +362,7 @@ export class VideoAnalysisStack extends ArchitectureStack {
     output.grantWrite(processorRole);
     acknowledge(processorRole, 'NIST.800.53.R5-IAMNoInlinePolicy',
       'Grants to this one role only (the one video stream, the one output stream, the stack key); a managed policy would hold the same statements');
-    acknowledgeKeyWildcards(processorRole, 'Writing to the CMK-encrypted output stream');
+    acknowledgeKeyGrant(processorRole, 'Writing to the CMK-encrypted output stream');
 
     const processor = new rekognition.CfnStreamProcessor(streaming, 'FaceSearchProcessor', {
       kinesisVideoStream: { arn: videoStream.attrArn },
@@ -416,9 +422,12 @@ export class VideoAnalysisStack extends ArchitectureStack {
       removalPolicy,
     });
     alertTopic.grantPublish(alerter);
-    acknowledgeKeyWildcards(alerter.role, 'Publishing to the CMK-encrypted alert topic, reading the CMK-encrypted match stream');
-    const failures = new DeadLetterQueue(streaming, 'AlertFailureQueue', { encryptionKey: key, removalPolicy });
-    acknowledgeDeadLetterQueue(failures, 'the Kinesis event source of the alert function (on-failure destination)');
+    acknowledgeKeyGrant(alerter.role, 'Publishing to the CMK-encrypted alert topic, reading the CMK-encrypted match stream');
+    const failures = new DeadLetterQueue(streaming, 'AlertFailureQueue', {
+      encryptionKey: key,
+      removalPolicy,
+      source: 'the Kinesis event source of the alert function (on-failure destination)',
+    });
     alerter.function.addEventSource(
       new sources.KinesisEventSource(output, {
         startingPosition: lambda.StartingPosition.LATEST,
@@ -478,18 +487,6 @@ function startAction(analysis: AnalysisName): string {
     moderation: 'rekognition:StartContentModeration',
     text: 'rekognition:StartTextDetection',
   }[analysis];
-}
-
-/** The KMS action families CDK grants write on an encrypted table, bucket, stream or topic. */
-function acknowledgeKeyWildcards(role: iam.IRole, why: string): void {
-  for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
-    acknowledge(role, `AwsSolutions-IAM5[Action::${action}]`, `${why}: CDK grants the ${action} family on the one stack key`);
-  }
-}
-
-/** cdk-nag (SQS3) only recognises a queue as a DLQ when another queue's redrive policy names it. */
-function acknowledgeDeadLetterQueue(queue: Construct, of: string): void {
-  acknowledge(queue, 'AwsSolutions-SQS3', `This queue is itself the dead-letter queue of ${of}; a DLQ of a DLQ would only move the same messages`);
 }
 
 /** The singleton Lambda behind AwsCustomResource: created by aws-cdk-lib, not ours to shape. */

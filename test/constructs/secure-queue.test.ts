@@ -1,7 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { SecureKey } from '../../lib/constructs/secure-key';
-import { SecureQueue } from '../../lib/constructs/secure-queue';
+import { DeadLetterQueue, SecureQueue } from '../../lib/constructs/secure-queue';
 import { describeFindings, findingsOf, templateOf, testApp } from '../helpers/app';
 
 function queueIn(props: Partial<ConstructorParameters<typeof SecureQueue>[2]> = {}) {
@@ -52,5 +52,23 @@ describe('SecureQueue', () => {
   it('passes every gate', () => {
     const { app } = queueIn();
     expect(describeFindings(findingsOf(app))).toEqual([]);
+  });
+});
+
+describe('DeadLetterQueue', () => {
+  function standalone(source?: string) {
+    const app = testApp();
+    const stack = new Stack(app, 'DlqTest');
+    const key = new SecureKey(stack, 'Key', { description: 'dlq' });
+    new DeadLetterQueue(stack, 'RuleDeadLetters', { encryptionKey: key, source });
+    return findingsOf(app);
+  }
+
+  it('is flagged by cdk-nag when nothing tells it what feeds the queue', () => {
+    expect(describeFindings(standalone())).toEqual(['AwsSolutions AwsSolutions-SQS3 @ DlqTest/RuleDeadLetters/Resource']);
+  });
+
+  it('acknowledges SQS3 itself when it names its source', () => {
+    expect(describeFindings(standalone('an EventBridge rule target'))).toEqual([]);
   });
 });
