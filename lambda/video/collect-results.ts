@@ -9,9 +9,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { sqsBatchHandler } from './partial-batch';
+import type { SQSRecord } from 'aws-lambda';
 import { requiredEnv } from './settings';
 import { ANALYSES, AnalysisName, analysisOfApi, resultKey, topNames } from './analyses';
 
@@ -76,8 +76,6 @@ export interface ResultsClients {
 
 export function makeHandler(clients: ResultsClients, config: ResultsConfig) {
   const { rekognition, s3, dynamo, logger } = clients;
-  const processor = new BatchProcessor(EventType.SQS);
-
   async function handleRecord(record: SQSRecord): Promise<void> {
     const c = parseCompletion(record.body);
     const row = (await dynamo.send(new GetCommand({ TableName: config.tableName, Key: { videoKey: c.key }, ConsistentRead: true }))).Item;
@@ -151,15 +149,7 @@ export function makeHandler(clients: ResultsClients, config: ResultsConfig) {
     logger.info('Results stored', { key: c.key, analysis: c.analysis, status: first.JobStatus, count: items.length, pages, resultKey: key });
   }
 
-  return async (event: SQSEvent): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, async (r: SQSRecord) => {
-      try {
-        await handleRecord(r);
-      } catch (err) {
-        logger.error('Completion not processed', { messageId: r.messageId, error: err as Error });
-        throw err;
-      }
-    }, processor, { throwOnFullBatchFailure: false });
+  return sqsBatchHandler(logger, 'Completion not processed', handleRecord);
 }
 
 export const handler = process.env.AWS_LAMBDA_FUNCTION_NAME

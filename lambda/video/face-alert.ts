@@ -6,9 +6,9 @@
  * so the event source bisects the batch and, after its retries, sends it to the on-failure queue.
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { kinesisBatchHandler } from './partial-batch';
+import type { KinesisStreamRecord } from 'aws-lambda';
 import { confidence, requiredEnv } from './settings';
 
 export interface FaceMatch {
@@ -67,7 +67,6 @@ export interface AlertConfig {
 }
 
 export function makeHandler(clients: { sns: SNSClient; logger: Logger }, config: AlertConfig) {
-  const processor = new BatchProcessor(EventType.KinesisDataStreams);
   async function handleRecord(record: KinesisStreamRecord): Promise<void> {
     const data = Buffer.from(record.kinesis.data, 'base64').toString('utf8');
     for (const match of matchesIn(data, config.threshold)) {
@@ -82,15 +81,7 @@ export function makeHandler(clients: { sns: SNSClient; logger: Logger }, config:
       clients.logger.info('Face alert published', { ...match });
     }
   }
-  return async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> =>
-    processPartialResponse(event, async (r: KinesisStreamRecord) => {
-      try {
-        await handleRecord(r);
-      } catch (err) {
-        clients.logger.error('Stream record not processed', { sequenceNumber: r.kinesis.sequenceNumber, error: err as Error });
-        throw err;
-      }
-    }, processor, { throwOnFullBatchFailure: false });
+  return kinesisBatchHandler(clients.logger, 'Stream record not processed', handleRecord);
 }
 
 export const handler = process.env.AWS_LAMBDA_FUNCTION_NAME

@@ -6,9 +6,8 @@
  */
 import { DetectModerationLabelsCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { sqsBatchHandler } from './partial-batch';
 import { resultKey } from './analyses';
 import { confidence, requiredEnv } from './settings';
 import { candidateKeys, extensionOf, findObject, ObjectRef, objectRefsFrom } from './s3-event';
@@ -34,8 +33,6 @@ export interface ModerationClients {
 
 export function makeHandler(clients: ModerationClients, config: ModerationConfig) {
   const { rekognition, s3, logger } = clients;
-  const processor = new BatchProcessor(EventType.SQS);
-
   async function write(ref: ObjectRef, key: string, document: Record<string, unknown>): Promise<void> {
     await s3.send(
       new PutObjectCommand({
@@ -95,17 +92,11 @@ export function makeHandler(clients: ModerationClients, config: ModerationConfig
     }
   }
 
-  return async (event: SQSEvent): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, async (r: SQSRecord) => {
-      try {
-        for (const ref of objectRefsFrom(r.body)) {
-          await moderate(ref);
-        }
-      } catch (err) {
-        logger.error('Image not processed', { messageId: r.messageId, error: err as Error });
-        throw err;
-      }
-    }, processor, { throwOnFullBatchFailure: false });
+  return sqsBatchHandler(logger, 'Image not processed', async (r) => {
+    for (const ref of objectRefsFrom(r.body)) {
+      await moderate(ref);
+    }
+  });
 }
 
 export const handler = process.env.AWS_LAMBDA_FUNCTION_NAME
