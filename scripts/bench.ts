@@ -131,6 +131,8 @@ interface InstrumentedReport {
   processMs: number;
   phases: { load?: number; construction?: number; synthesis?: number };
   plugins: Record<string, number>;
+  /** Work done in a plugin's worker thread (lib/plugin-thread.ts), warm-up excluded. */
+  threadWork?: Record<string, number>;
   bundles: Array<{ asset: string; entry?: string; ms: number }>;
   spawns: Array<{ command: string; ms: number }>;
 }
@@ -210,16 +212,11 @@ function benchSynth(runs: number): SynthResults {
 }
 
 const ESBUILD = /\besbuild\b/;
-const GUARD = /cfn-guard/;
 
 function spawnLabel(command: string): string {
   if (ESBUILD.test(command)) {
     const entry = command.split(' ').find((a) => /\.(ts|mts|js|mjs)$/.test(a) && !a.includes('--'));
     return `bundle ${entry ? path.relative(ROOT, entry) : '(unknown entry)'}`;
-  }
-  if (GUARD.test(command)) {
-    const data = command.split(' ').filter((_, i, a) => a[i - 1] === '--data').map((d) => path.basename(d));
-    return `cfn-guard over ${data.join(', ') || 'templates'}`;
   }
   return command.slice(0, 60);
 }
@@ -256,12 +253,13 @@ function printSynth(s: SynthResults): Record<string, number> {
       sec(med((r) => r.bundles.filter((b) => b.asset === asset).reduce((a, b) => a + b.ms, 0))),
     ]),
     ...labels(ESBUILD).map((l) => [`    of which ${l} (a separate process)`, sec(spawnMs(ESBUILD)(l))]),
-    ['app: synthesis (every validation plugin runs here)', sec(med((r) => r.phases.synthesis))],
+    ['app: synthesis (every validation plugin runs or is waited for here)', sec(med((r) => r.phases.synthesis))],
   ];
   for (const name of Object.keys(reports[0]?.plugins ?? {})) {
-    rows.push([`  plugin ${name}`, sec(med((r) => r.plugins[name]))]);
-    if (name === 'cdk-validator-cfnguard') {
-      rows.push(...labels(GUARD).map((l) => [`    ${l}`, sec(spawnMs(GUARD)(l))]));
+    const threaded = reports[0]?.threadWork?.[name] !== undefined;
+    rows.push([`  plugin ${name}${threaded ? ' (main thread waits for its worker)' : ''}`, sec(med((r) => r.plugins[name]))]);
+    if (threaded) {
+      rows.push([`    its worker thread's work, beside the rows above`, sec(med((r) => r.threadWork?.[name]))]);
     }
   }
   console.log(`\n## Inside the full synth (median of ${reports.length}; indented rows are part of the row above them)\n`);

@@ -7,8 +7,8 @@ import { acknowledge, DISABLED_GUARD_RULES, guardRulesNotEvaluating } from '../l
 import { findingsOf, testApp } from './helpers/app';
 
 /** A stack whose one data bucket is compliant, to break one property at a time. */
-function compliantStack() {
-  const app = testApp();
+function compliantStack(options: Parameters<typeof testApp>[0] = {}) {
+  const app = testApp(options);
   const stack = new Stack(app, 'Broken');
   const key = new SecureKey(stack, 'Key', { description: 'gate test' });
   const logs = new AccessLogsBucket(stack, 'AccessLogs');
@@ -113,5 +113,55 @@ describe('guard rules that cannot apply', () => {
     expect(none).toContain('ct-s3-pr-2');
     expect(withBucket).toContain('ct-rds-pr-1');
     expect(none.length).toBeGreaterThan(200);
+  });
+});
+
+describe('builtin CloudFormation validation run by the gates (in a worker thread)', () => {
+  /** A stack with three template errors the builtin validation knows. */
+  function invalidStack(app: ReturnType<typeof testApp>) {
+    const stack = new Stack(app, 'Invalid');
+    new CfnResource(stack, 'Typo', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeot: 30 } });
+    new CfnResource(stack, 'WrongType', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: 'thirty' } });
+    new CfnResource(stack, 'BadValue', { type: 'AWS::Logs::LogGroup', properties: { RetentionInDays: 8 } });
+    return stack;
+  }
+  const builtinFindings = (app: ReturnType<typeof testApp>) =>
+    findingsOf(app).filter((f) => f.plugin === 'CloudFormation Validate').map((f) => `${f.rule} ${f.path}`).sort();
+
+  it("finds what aws-cdk-lib's own builtin validation finds, once", () => {
+    const own = testApp({ gates: false, builtinValidation: true });
+    invalidStack(own);
+    const gated = testApp({ builtinValidation: true });
+    invalidStack(gated);
+    const expected = ['F3002 Invalid/Typo', 'F3012 Invalid/WrongType', 'W3030 Invalid/BadValue'];
+    expect(builtinFindings(own)).toEqual(expected);
+    expect(builtinFindings(gated)).toEqual(expected);
+  });
+
+  it('runs beside the guard rules, whose findings still come back', () => {
+    const { app, stack, bucket } = compliantStack({ builtinValidation: true });
+    new CfnResource(stack, 'Typo', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeot: 30 } });
+    (bucket.node.defaultChild as s3.CfnBucket).bucketEncryption = {
+      serverSideEncryptionConfiguration: [{ serverSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+    };
+    expect(rulesAt(app, 'Broken/Typo')).toContain('CloudFormation Validate/F3002');
+    expect(rulesAt(app, 'Data/Resource')).toContain('cdk-validator-cfnguard/s3_bucket_default_encryption_kms_check');
+  });
+
+  it('stays off when CDK_VALIDATION=false, as aws-cdk-lib documents for its own', () => {
+    const before = process.env.CDK_VALIDATION;
+    process.env.CDK_VALIDATION = 'false';
+    try {
+      const app = testApp({ builtinValidation: true });
+      invalidStack(app);
+      expect(builtinFindings(app)).toEqual([]);
+      expect(findingsOf(app).length).toBeGreaterThan(0); // cdk-nag still ran
+    } finally {
+      if (before === undefined) {
+        delete process.env.CDK_VALIDATION;
+      } else {
+        process.env.CDK_VALIDATION = before;
+      }
+    }
   });
 });

@@ -3,14 +3,13 @@
  * CDK CLI like the real app (`cdk synth --app "tsx scripts/bench/instrumented-app.ts"`), so it gets
  * the same context and environment. Switches (environment variables):
  *   BENCH_REPORT=<file>      where to write the measurements (JSON)
- *   BENCH_PLUGINS=none       drop every policy-validation plugin (cdk-nag packs, guard rules)
+ *   BENCH_PLUGINS=none       drop the cdk-nag packs and guard rules (keep the builtin validation)
  *   BENCH_BUNDLING=off       skip Lambda bundling (context aws:cdk:bundling-stacks = [])
  *   CDK_VALIDATION=false     aws-cdk-lib's own switch for its builtin CloudFormation validation
  * Nothing here changes what the app builds; it only measures (and, on request, leaves parts out).
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { IPolicyValidationPluginBeta1 } from 'aws-cdk-lib';
 
@@ -51,17 +50,22 @@ function timePlugin(name: string, owner: { validate: IPolicyValidationPluginBeta
   };
 }
 
-// The plugins the app adds (whatever they are), timed one by one; dropped with BENCH_PLUGINS=none.
+// The plugins the app adds (whatever they are), timed one by one. A plugin that works in a worker
+// thread (lib/plugin-thread.ts) is timed twice: how long the main thread waited for it, and how
+// long its thread worked. BENCH_PLUGINS=none keeps only the builtin CloudFormation validation.
+const threads: Array<{ name: string; thread: { lastWorkMs?: number } }> = [];
 const cdk = load('aws-cdk-lib') as typeof import('aws-cdk-lib');
 const addPlugins = cdk.Validations.prototype.addPlugins;
 cdk.Validations.prototype.addPlugins = function timedAddPlugins(this: unknown, ...list: IPolicyValidationPluginBeta1[]) {
-  if (process.env.BENCH_PLUGINS === 'none') {
-    return;
-  }
-  for (const plugin of list) {
+  const kept = process.env.BENCH_PLUGINS === 'none' ? list.filter((p) => p.name === 'CloudFormation Validate') : list;
+  for (const plugin of kept) {
     timePlugin(plugin.name, plugin);
+    const thread = (plugin as { thread?: { lastWorkMs?: number } }).thread;
+    if (thread) {
+      threads.push({ name: plugin.name, thread });
+    }
   }
-  addPlugins.apply(this, list);
+  addPlugins.apply(this, kept);
 };
 // Every asset bundling (in-process or through a program), by the asset's construct path. The method
 // is internal to aws-cdk-lib: if a release renames it, the bench reports no bundling rows.
@@ -89,16 +93,6 @@ function entryOf(options: unknown): string | undefined {
   }
 }
 
-// aws-cdk-lib's builtin CloudFormation validation is not added through addPlugins.
-type Validator = { prototype: { validate: IPolicyValidationPluginBeta1['validate'] } };
-const builtin = load(path.join(path.dirname(load.resolve('aws-cdk-lib/package.json')),
-  'core/lib/validation/cloudformation-validate-plugin.js')) as Record<string, unknown>;
-for (const cls of Object.values(builtin)) {
-  if (typeof cls === 'function' && typeof (cls as Validator).prototype?.validate === 'function') {
-    timePlugin('builtin CloudFormation validation', (cls as Validator).prototype);
-  }
-}
-
 if (process.env.BENCH_BUNDLING === 'off') {
   const context = JSON.parse(process.env.CDK_CONTEXT_JSON ?? '{}') as Record<string, unknown>;
   process.env.CDK_CONTEXT_JSON = JSON.stringify({ ...context, 'aws:cdk:bundling-stacks': [] });
@@ -123,6 +117,7 @@ process.on('exit', () => {
       synthesis: counters['phase:Synthesis'],
     },
     plugins,
+    threadWork: Object.fromEntries(threads.map(({ name, thread }) => [name, thread.lastWorkMs ?? 0])),
     bundles,
     spawns,
   }, undefined, 2));

@@ -30,7 +30,7 @@ export function testApp(options: TestAppOptions = {}): App {
     builtinCloudFormationValidation: options.builtinValidation ?? false,
   });
   if (options.gates ?? true) {
-    addGates(app);
+    addGates(app, { builtinValidation: options.builtinValidation ?? false });
   }
   return app;
 }
