@@ -1,9 +1,12 @@
 import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { pathToFileURL } from 'node:url';
+import { AssetStaging, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { NodeFunction, NodeFunctionProps } from '../../lib/constructs/node-function';
+import { LAMBDA_UNUSED_CREDENTIAL_SOURCES, NodeFunction, NodeFunctionProps } from '../../lib/constructs/node-function';
 import { SecureKey } from '../../lib/constructs/secure-key';
 import { describeFindings, findingsOf, templateOf, testApp } from '../helpers/app';
 
@@ -26,8 +29,19 @@ function functionIn(props: Partial<NodeFunctionProps> = {}, withVpc = false) {
 let sharedBuild: ReturnType<typeof functionIn> | undefined;
 const defaultFunction = () => (sharedBuild ??= functionIn());
 
+/** Synthesize one bundled function in a fresh output directory; returns its asset directory. */
+function synthBundled(fixture: string): string {
+  const app = testApp({ gates: false, context: { 'aws:cdk:bundling-stacks': ['**'] } });
+  const stack = new Stack(app, 'BundleTest');
+  new NodeFunction(stack, 'Fn', { entry: path.join(__dirname, '../fixtures/handlers', fixture), encryptionKey: new SecureKey(stack, 'Key', { description: 'fn' }) });
+  const outdir = app.synth().directory;
+  const assets = fs.readdirSync(outdir).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(outdir, d, 'index.mjs')));
+  expect(assets).toHaveLength(1);
+  return path.join(outdir, assets[0]);
+}
+
 describe('NodeFunction', () => {
-  it('runs Node.js 24 on ARM64 with X-Ray, source maps and an encrypted environment', () => {
+  it('runs Node.js 24 on ARM64 with X-Ray and an encrypted environment, source maps off at run time', () => {
     const { fn, stack, key } = functionIn({ environment: { TABLE: 't' } });
     templateOf(fn).hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
@@ -35,7 +49,7 @@ describe('NodeFunction', () => {
       Handler: 'index.handler',
       TracingConfig: { Mode: 'Active' },
       KmsKeyArn: { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as never), 'Arn'] },
-      Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps', TABLE: 't' } },
+      Environment: { Variables: Match.objectEquals({ TABLE: 't' }) },
       Timeout: 30,
       MemorySize: 256,
     });
@@ -99,6 +113,19 @@ describe('NodeFunction', () => {
     expect(() => functionIn({ reservedConcurrentExecutions: 0 })).toThrow('FnTest/Fn: reservedConcurrentExecutions must be >= 1 (got 0)');
   });
 
+  it('applies source maps at run time only when asked', () => {
+    const { fn } = functionIn({ environment: { TABLE: 't' }, sourceMapsAtRuntime: true });
+    templateOf(fn).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectEquals({ NODE_OPTIONS: '--enable-source-maps', TABLE: 't' }) },
+    });
+  });
+
+  it('names an entry that exports no handler', () => {
+    const entry = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'no-handler-')), 'main.ts');
+    fs.writeFileSync(entry, 'export const main = async () => 1;\n');
+    expect(() => functionIn({ entry })).toThrow(`FnTest/Fn: entry must export \`handler\` (export const handler = ... or export async function handler) (got ${entry})`);
+  });
+
   it('names a missing entry file', () => {
     expect(() => functionIn({ entry: '/nowhere/handler.ts' })).toThrow('FnTest/Fn: entry file not found (got /nowhere/handler.ts)');
   });
@@ -120,6 +147,31 @@ describe('NodeFunction', () => {
     const map = JSON.parse(fs.readFileSync(path.join(bundles[0], 'index.mjs.map'), 'utf8')) as { sources: string[]; sourcesContent?: unknown };
     expect(map.sources.some((s) => s.endsWith('test/fixtures/handlers/echo.ts'))).toBe(true);
     expect(map.sourcesContent).toBeUndefined();
+  });
+
+  it('bundles the SDK in, leaving out only the credential sources Lambda never reaches, and the bundle runs', () => {
+    const outdir = synthBundled('sdk-client.ts');
+    const code = fs.readFileSync(path.join(outdir, 'index.mjs'), 'utf8');
+    expect(code).not.toMatch(/from\s*"@aws-sdk\/client-s3"/);
+    const imported = [...new Set([...code.matchAll(/import\("([^"]+)"\)/g)].map((m) => m[1]))].filter((m) => !m.startsWith('node:')).sort();
+    expect(imported.length).toBeGreaterThan(0);
+    expect([...LAMBDA_UNUSED_CREDENTIAL_SOURCES]).toEqual(expect.arrayContaining(imported));
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e',
+      `const { handler } = await import(${JSON.stringify(pathToFileURL(path.join(outdir, 'index.mjs')).href)}); console.log(await handler());`], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-3', AWS_ACCESS_KEY_ID: 'AKIATESTONLY', AWS_SECRET_ACCESS_KEY: 'test-only' },
+    });
+    expect(run.stderr).not.toMatch(/Error/); // Node 20 here: the SDK may warn that it wants a newer Node
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe('eu-west-3');
+  });
+
+  it('gives a bundle the same asset whatever directory the app is synthesized to', () => {
+    const first = synthBundled('echo.ts');
+    AssetStaging.clearAssetHashCache(); // the second synth stages the asset again, as another process would
+    const assets = [first, synthBundled('echo.ts')].map((dir) => path.basename(dir));
+    expect(assets[0]).toMatch(/^asset\.[0-9a-f]{64}$/);
+    expect(assets[1]).toBe(assets[0]);
   });
 
   it('passes every gate', () => {

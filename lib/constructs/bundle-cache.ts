@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BuildOptions, buildSync, version as esbuildVersion } from 'esbuild';
+
+/** Files that change how esbuild resolves or compiles without being one of its inputs. */
+const ALSO_HASHED = ['package-lock.json', 'tsconfig.json'];
+
+/** A handler file: one that exports `handler` (what every NodeFunction entry must do). */
+export const HANDLER_EXPORT = /^export\s+(?:const|let|async\s+function|function)\s+handler\b/m;
+
+/** esbuild options for one entry, minus where the output goes. */
+export type EntryOptions = Omit<BuildOptions, 'outfile' | 'outdir' | 'metafile'> & { absWorkingDir: string; entryPoints: [string] };
+
+/**
+ * Bundle `options.entryPoints[0]` into `outputDir` (as index.mjs and its map) through a cache kept
+ * between processes in `cacheDir`. A bundle is reused while every file esbuild read for it (from
+ * its metafile: the handler, the project modules and the node_modules files it imports), the
+ * lockfile and tsconfig.json keep their content, and the options and esbuild version are the
+ * same. On a miss the entry is built together with the other handlers of its directory that are
+ * not cached yet, in one esbuild run: with the SDK v3 bundled, each function reads ~1,000 files,
+ * mostly the same ones (measured: four video handlers in 0.31 s together, 0.52 s one by one; the
+ * outputs are byte-identical). Builds happen at the same depth under `cacheDir` whatever the
+ * synth's output directory, so a bundle's source map, and so its asset hash, do not depend on
+ * where the app is synthesized. Deleting `cacheDir` is always safe.
+ *
+ * @returns whether the entry's bundle was built or taken from the cache
+ */
+export function bundleWithCache(options: EntryOptions, outputDir: string, cacheDir: string): 'built' | 'cached' {
+  const entry = path.resolve(options.absWorkingDir, options.entryPoints[0]);
+  let result: 'built' | 'cached' = 'cached';
+  if (!isFresh(cacheEntryDir(cacheDir, options), options.absWorkingDir)) {
+    const siblings = fs.readdirSync(path.dirname(entry))
+      .map((file) => path.join(path.dirname(entry), file))
+      .filter((file) => file !== entry && file.endsWith('.ts') && HANDLER_EXPORT.test(fs.readFileSync(file, 'utf8')))
+      .map((file): EntryOptions => ({ ...options, entryPoints: [file] }))
+      .filter((sibling) => !isFresh(cacheEntryDir(cacheDir, sibling), options.absWorkingDir));
+    try {
+      buildTogether([options, ...siblings], cacheDir);
+    } catch (error) {
+      if (siblings.length === 0) {
+        throw error;
+      }
+      buildTogether([options], cacheDir); // a sibling's own error must not stop this entry
+    }
+    result = 'built';
+  }
+  const out = path.join(cacheEntryDir(cacheDir, options), 'out');
+  fs.mkdirSync(outputDir, { recursive: true });
+  for (const file of fs.readdirSync(out)) {
+    fs.copyFileSync(path.join(out, file), path.join(outputDir, file));
+  }
+  return result;
+}
+
+function cacheEntryDir(cacheDir: string, options: EntryOptions): string {
+  return path.join(cacheDir, sha256(JSON.stringify({ esbuildVersion, ...options })));
+}
+
+/** One esbuild run for entries that share every option but the entry point. */
+function buildTogether(entries: readonly EntryOptions[], cacheDir: string): void {
+  const shared = entries[0];
+  const batch = path.join(cacheDir, `batch-${process.pid}-${Date.now()}.tmp`);
+  fs.mkdirSync(batch, { recursive: true });
+  try {
+    const result = buildSync({
+      ...shared, // every option but the entry points, which are replaced here
+      entryPoints: entries.map((e, i) => ({ in: e.entryPoints[0], out: `${i}/index` })),
+      outdir: batch,
+      outExtension: { '.js': '.mjs' },
+      metafile: true,
+    });
+    entries.forEach((entry, i) => {
+      const output = Object.entries(result.metafile.outputs).find(([file]) => path.resolve(shared.absWorkingDir, file) === path.join(batch, `${i}/index.mjs`));
+      if (!output) {
+        throw new Error(`esbuild wrote no bundle for ${entry.entryPoints[0]}`);
+      }
+      const inputs = Object.keys(output[1].inputs).sort();
+      // Staged beside its final place and renamed, so a synth running beside this one never
+      // reads half an entry; the output stays at the same depth under cacheDir.
+      const staging = path.join(batch, `${i}.staged`);
+      fs.mkdirSync(staging);
+      fs.renameSync(path.join(batch, String(i)), path.join(staging, 'out'));
+      fs.writeFileSync(path.join(staging, 'inputs.json'), JSON.stringify({ hash: inputsHash(shared.absWorkingDir, inputs), inputs }));
+      const target = cacheEntryDir(cacheDir, entry);
+      fs.rmSync(target, { recursive: true, force: true });
+      try {
+        fs.renameSync(staging, target);
+      } catch {
+        // Another synth stored the same entry first; its bundle is the same.
+      }
+    });
+  } finally {
+    fs.rmSync(batch, { recursive: true, force: true });
+  }
+}
+
+function isFresh(entryDir: string, root: string): boolean {
+  try {
+    const record = JSON.parse(fs.readFileSync(path.join(entryDir, 'inputs.json'), 'utf8')) as { hash: string; inputs: string[] };
+    return inputsHash(root, record.inputs) === record.hash && fs.readdirSync(path.join(entryDir, 'out')).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** One hash over the content of every input; a missing file gives a hash no record has. */
+function inputsHash(root: string, inputs: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const file of [...ALSO_HASHED, ...inputs]) {
+    const absolute = path.resolve(root, file);
+    hash.update(`${file}\0`);
+    hash.update(fs.existsSync(absolute) ? fs.readFileSync(absolute) : '\0missing\0');
+  }
+  return hash.digest('hex');
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
