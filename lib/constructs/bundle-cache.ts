@@ -45,12 +45,23 @@ export function bundleWithCache(options: EntryOptions, outputDir: string, cacheD
     }
     result = 'built';
   }
-  const out = path.join(cacheEntryDir(cacheDir, options), 'out');
+  try {
+    copyOut(cacheEntryDir(cacheDir, options), outputDir);
+  } catch {
+    // Another synth replaced the entry while this one copied it: build it again, alone.
+    buildTogether([options], cacheDir);
+    copyOut(cacheEntryDir(cacheDir, options), outputDir);
+    result = 'built';
+  }
+  return result;
+}
+
+function copyOut(entryDir: string, outputDir: string): void {
+  const out = path.join(entryDir, 'out');
   fs.mkdirSync(outputDir, { recursive: true });
   for (const file of fs.readdirSync(out)) {
     fs.copyFileSync(path.join(out, file), path.join(outputDir, file));
   }
-  return result;
 }
 
 function cacheEntryDir(cacheDir: string, options: EntryOptions): string {

@@ -69,6 +69,19 @@ describe('bundleWithCache', () => {
     expect(bundleWithCache(p.options('first.ts'), p.out('c'), p.cache)).toBe('built');
   });
 
+  it('builds again when the cached entry cannot be copied (another synth replacing it)', () => {
+    const p = project();
+    bundleWithCache(p.options('first.ts'), p.out('a'), p.cache);
+    const [entry] = fs.readdirSync(p.cache).filter((d) => fs.readdirSync(path.join(p.cache, d, 'out')).length > 0 && read(path.join(p.cache, d, 'out')).includes('first'));
+    const map = path.join(p.cache, entry, 'out/index.mjs.map');
+    fs.rmSync(map);
+    fs.mkdirSync(map); // copying a directory as a file fails, as a half-replaced entry would
+    const out = p.out('b');
+    expect(bundleWithCache(p.options('first.ts'), out, p.cache)).toBe('built');
+    expect(fs.statSync(path.join(out, 'index.mjs.map')).isFile()).toBe(true);
+    expect(read(out)).toContain('first');
+  });
+
   it('throws what esbuild reports for a broken handler, leaving nothing in the cache', () => {
     const p = project();
     fs.writeFileSync(path.join(p.dir, 'first.ts'), 'export const handler = async () => {\n');
