@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { IConstruct } from 'constructs';
 import { App, CfnElement, CloudFormationValidatePlugin, IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, Stack, Validations } from 'aws-cdk-lib';
@@ -18,9 +20,9 @@ export const DISABLED_GUARD_RULES: Readonly<Record<string, string>> = {
 
 export interface GateOptions {
   /**
-   * aws-cdk-lib's builtin CloudFormation validation, run by the gates in a worker thread. It stays
-   * off whenever CDK_VALIDATION=false (what `cdk synth --no-validation` sets), as aws-cdk-lib's own
-   * would.
+   * aws-cdk-lib's builtin CloudFormation validation, run by the gates in a worker thread. The gates
+   * decide for the app: `false` (or CDK_VALIDATION=false, what `cdk synth --no-validation` sets)
+   * turns it off whatever the App's own `builtinCloudFormationValidation` says.
    * @default true
    */
   readonly builtinValidation?: boolean;
@@ -35,41 +37,84 @@ export interface GateOptions {
  */
 export function addGates(app: App, options: GateOptions = {}): void {
   const guard = new ControlTowerRules();
-  const builtin = (options.builtinValidation ?? true) && process.env.CDK_VALIDATION !== 'false' ? [new ThreadedCloudFormationValidate()] : [];
+  const builtin = new ThreadedCloudFormationValidate(
+    (options.builtinValidation ?? true) && process.env.CDK_VALIDATION !== 'false' ? app.outdir : undefined);
   Validations.of(app).addPlugins(
-    threadStarter('gates in worker threads (start)', [guard.thread, ...builtin.map((b) => b.thread)]),
+    threadStarter('gates in worker threads (start)', [guard.thread, ...(builtin.thread ? [builtin.thread] : [])]),
     new AwsSolutionsChecks(app),
     new NIST80053R5Checks(app),
-    ...builtin,
+    builtin,
     guard,
   );
 }
 
 /**
- * aws-cdk-lib's CloudFormation validation, the same class and rules, run in a worker thread. Being
- * an instance of the class, it takes the place of aws-cdk-lib's default instead of adding to it.
- * Its engine is a 9 MB WebAssembly module; measured on this app's templates:
- * - V8 compiles it twice by default, quickly (Liftoff) and then optimized (TurboFan) in background
- *   threads: 3.9 s of CPU for 2.1 s of wall time. With Liftoff only: 1.9 s of CPU, 1.45 s of wall
- *   time, the same findings (both tiers implement the same WebAssembly semantics);
- * - its first validation costs ~0.9 s more than later ones, so the thread validates an empty
- *   template as soon as the gates are added, while the app is still being constructed.
+ * aws-cdk-lib's CloudFormation validation, the same class and rules, run in a worker thread; or,
+ * made without an output directory, no validation at all. Being an instance of the class, it takes
+ * the place of aws-cdk-lib's default either way. Its engine is a 9 MB WebAssembly module, never
+ * loaded in the app's thread (its version comes from its package.json). Measured on this app:
+ * - V8 compiles the module twice by default, quickly (Liftoff) and then optimized (TurboFan) in
+ *   background threads: 3.9 s of CPU for 2.1 s of wall time. With Liftoff only: 1.9 s of CPU,
+ *   1.45 s of wall time, the same findings (both tiers implement the same WebAssembly semantics);
+ * - the engine costs ~0.9 s to start and is started again for resource types it has not seen, so
+ *   the thread warms it up while the app is still being constructed, on a template with the
+ *   resource types of the previous synth into the same directory (none on the first): that
+ *   choice only decides how much work is left for the real validation, never its findings.
  */
 class ThreadedCloudFormationValidate extends CloudFormationValidatePlugin {
-  public readonly thread = new PluginThread(require.resolve('aws-cdk-lib'), 'CloudFormationValidatePlugin', (context) => [{ props: {}, context }], {
-    warmUp: {
-      props: {},
-      context: { templatePaths: [EMPTY_TEMPLATE], stackTemplates: [{ stackConstructPath: 'WarmUp', templatePath: EMPTY_TEMPLATE, accountId: undefined, region: undefined }] },
-    },
-    v8Flags: ['--liftoff-only'],
-  });
+  public readonly thread?: PluginThread;
+
+  constructor(outdir?: string) {
+    super();
+    if (outdir !== undefined) {
+      const warmUp = warmUpTemplate(outdir);
+      this.thread = new PluginThread(require.resolve('aws-cdk-lib'), 'CloudFormationValidatePlugin', (context) => [{ props: {}, context }], {
+        warmUp: { props: {}, context: { templatePaths: [warmUp], stackTemplates: [{ stackConstructPath: 'WarmUp', templatePath: warmUp, accountId: undefined, region: undefined }] } },
+        v8Flags: ['--liftoff-only'],
+      });
+    }
+  }
+
+  public override get version(): string {
+    return ENGINE_VERSION;
+  }
+
+  public override get ruleIds(): string[] {
+    return [ENGINE_VERSION];
+  }
 
   public override validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    return this.thread.report(context);
+    return this.thread?.report(context) ?? { success: true, violations: [] };
   }
 }
 
-const EMPTY_TEMPLATE = path.join(__dirname, 'empty.template.json');
+/** The validation engine's version, as aws-cdk-lib's plugin reports it, read without loading it. */
+const ENGINE_VERSION = (JSON.parse(fs.readFileSync(require.resolve('@aws/cloudformation-validate/package.json', {
+  paths: [path.dirname(require.resolve('aws-cdk-lib/package.json'))],
+}), 'utf8')) as { version: string }).version;
+
+/** A template with one bare resource of every type in `outdir`'s templates (kept in the OS temp directory). */
+function warmUpTemplate(outdir: string): string {
+  const types = new Set<string>();
+  for (const file of fs.existsSync(outdir) ? fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json')) : []) {
+    try {
+      for (const type of resourceTypesIn(path.join(outdir, file))) {
+        types.add(type);
+      }
+    } catch {
+      // A template being rewritten or not JSON: the warm-up only knows fewer types.
+    }
+  }
+  const template = JSON.stringify({ Resources: Object.fromEntries([...types].sort().map((type, i) => [`R${i}`, { Type: type }])) });
+  const file = path.join(os.tmpdir(), `gates-warm-up-${createHash('sha256').update(template).digest('hex').slice(0, 16)}.template.json`);
+  if (!fs.existsSync(file)) {
+    // Written aside and renamed: a synth beside this one must never read half of it.
+    const partial = `${file}.${process.pid}`;
+    fs.writeFileSync(partial, template);
+    fs.renameSync(partial, file);
+  }
+  return file;
+}
 
 const GUARD_PACKAGE = require.resolve('@cdklabs/cdk-validator-cfnguard');
 const GUARD_RULES_DIR = path.join(path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')), 'rules/control-tower');

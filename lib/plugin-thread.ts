@@ -45,8 +45,8 @@ export class PluginThread {
   /** Milliseconds the thread spent on the last report, warm-up excluded (for `npm run bench`). */
   public lastWorkMs?: number;
   private readonly v8Flags: string[];
-  private idle?: MessagePort;
-  private running?: { readonly key: string; readonly port: MessagePort; readonly done: Int32Array };
+  private idle?: SpawnedWorker;
+  private running?: SpawnedWorker & { readonly key: string };
 
   /**
    * @param module absolute path of the package's entry point (`require.resolve(...)`)
@@ -66,45 +66,63 @@ export class PluginThread {
   }
 
   public start(context: IPolicyValidationContext): void {
-    this.running?.port.close(); // a start for other templates: that answer is not wanted
-    const port = this.idle ?? this.spawn([]);
+    if (this.running) {
+      // A start for other templates: that answer is not wanted.
+      this.running.port.close();
+      void this.running.worker.terminate();
+    }
+    const spawned = this.idle ?? this.spawn([]);
     this.idle = undefined;
-    const done = new Int32Array(new SharedArrayBuffer(4));
-    port.postMessage({ requests: this.requestsOf(portableContext(context)), done });
-    this.running = { key: keyOf(context), port, done };
+    spawned.port.postMessage({ requests: this.requestsOf(portableContext(context)) });
+    this.running = { ...spawned, key: keyOf(context) };
   }
 
   public report(context: IPolicyValidationContext): PolicyValidationPluginReport {
     if (this.running?.key !== keyOf(context)) {
       this.start(context);
     }
-    const { port, done } = this.running!;
+    const { port, done, worker, errors } = this.running!;
     this.running = undefined;
     const waited = Atomics.wait(done, 0, 0, TIMEOUT_MS);
     const answer = receiveMessageOnPort(port)?.message as { reports?: PolicyValidationPluginReport[]; ms?: number; error?: string } | undefined;
     port.close();
     if (waited === 'timed-out') {
+      void worker.terminate();
       throw new Error(`${this.exportName} gave no answer in ${TIMEOUT_MS / 1000} s (templates: ${context.templatePaths.join(', ')})`);
     }
     if (!answer?.reports) {
-      throw new Error(`${this.exportName} failed in its worker thread: ${answer?.error ?? 'no report came back'}`);
+      throw new Error(`${this.exportName} failed in its worker thread: ${answer?.error ?? (errors.length > 0 ? errors.map(String).join('; ') : 'no report came back')}`);
     }
     this.lastWorkMs = answer.ms;
     return { success: answer.reports.every((r) => r.success), violations: answer.reports.flatMap((r) => r.violations) };
   }
 
   /** A worker that runs `warmUp`, then answers one message of requests. */
-  private spawn(warmUp: PluginRequest[]): MessagePort {
+  private spawn(warmUp: PluginRequest[]): SpawnedWorker {
+    const done = new Int32Array(new SharedArrayBuffer(4));
     const { port1, port2 } = new MessageChannel();
-    new Worker(WORKER, {
+    const worker = new Worker(WORKER, {
       eval: true,
       // Plain Node: the app's own flags (a TypeScript loader) would only slow the worker down.
       execArgv: [],
-      workerData: { module: this.module, exportName: this.exportName, v8Flags: this.v8Flags, warmUp, port: port2 },
+      workerData: { module: this.module, exportName: this.exportName, v8Flags: this.v8Flags, warmUp, port: port2, done },
       transferList: [port2],
-    }).unref();
-    return port1;
+    });
+    worker.unref();
+    // The worker reports its own errors through the port; this keeps one that escapes it (an
+    // error event nobody listens to would end the app) for the message of the failure.
+    const errors: unknown[] = [];
+    worker.on('error', (error) => errors.push(error));
+    return { worker, port: port1, done, errors };
   }
+}
+
+interface SpawnedWorker {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  /** Set to 1 by the worker once it has posted its answer (or its error). */
+  readonly done: Int32Array;
+  readonly errors: unknown[];
 }
 
 /**
@@ -125,12 +143,29 @@ export function threadStarter(name: string, threads: readonly PluginThread[]): I
 
 /**
  * The worker. A failure while loading or warming up is kept and reported with the requests. It
- * always posts an answer and then sets the shared flag the main thread waits on; the main
- * thread's timeout only catches a worker that never ran.
+ * answers exactly once: with the reports, or with the error if a plugin throws, an error escapes
+ * (a rejected promise) or the thread exits before answering (process.exit). The main thread's
+ * timeout is left for a thread that can no longer run any code (out of memory, a hang).
  */
 const WORKER = `
-const { workerData: { module, exportName, v8Flags, warmUp, port } } = require('node:worker_threads');
+const { workerData: { module, exportName, v8Flags, warmUp, port, done } } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
+let answered = false;
+function answer(message) {
+  if (answered) return;
+  answered = true;
+  try {
+    port.postMessage(message);
+    port.close();
+  } finally {
+    Atomics.store(done, 0, 1);
+    Atomics.notify(done, 0);
+  }
+}
+const fail = (e) => answer({ error: String((e && e.stack) || e) });
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+process.on('exit', (code) => fail(new Error('the worker thread exited (code ' + code + ') before answering')));
 for (const flag of v8Flags) require('node:v8').setFlagsFromString(flag);
 const instances = new Map();
 let failure;
@@ -150,17 +185,13 @@ try {
 } catch (e) {
   failure = e;
 }
-port.once('message', ({ requests, done }) => {
+port.once('message', ({ requests }) => {
   const started = performance.now();
   try {
     if (failure) throw failure;
-    port.postMessage({ reports: requests.map(run), ms: performance.now() - started });
+    answer({ reports: requests.map(run), ms: performance.now() - started });
   } catch (e) {
-    port.postMessage({ error: String((e && e.stack) || e) });
-  } finally {
-    port.close();
-    Atomics.store(done, 0, 1);
-    Atomics.notify(done, 0);
+    fail(e);
   }
 });`;
 const TIMEOUT_MS = 300_000;

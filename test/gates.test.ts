@@ -1,9 +1,11 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { CfnResource, CloudFormationValidatePlugin, IPolicyValidationPluginBeta1, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AccessLogsBucket, SecureBucket } from '../lib/constructs/secure-bucket';
 import { SecureKey } from '../lib/constructs/secure-key';
-import { acknowledge, DISABLED_GUARD_RULES, guardRulesNotEvaluating } from '../lib/gates';
+import { acknowledge, addGates, DISABLED_GUARD_RULES, guardRulesNotEvaluating } from '../lib/gates';
 import { findingsOf, testApp } from './helpers/app';
 
 /** A stack whose one data bucket is compliant, to break one property at a time. */
@@ -146,6 +148,27 @@ describe('builtin CloudFormation validation run by the gates (in a worker thread
     };
     expect(rulesAt(app, 'Broken/Typo')).toContain('CloudFormation Validate/F3002');
     expect(rulesAt(app, 'Data/Resource')).toContain('cdk-validator-cfnguard/s3_bucket_default_encryption_kms_check');
+  });
+
+  it("never loads the validation engine in the app's own thread", () => {
+    const run = spawnSync(path.join(__dirname, '../node_modules/.bin/tsx'), [path.join(__dirname, 'fixtures/gates/main-thread-probe.ts')], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout.trim().split('\n').pop()!)).toEqual({ builtinRules: ['F3002'], engineLoadedHere: false });
+  });
+
+  it("reports the engine version aws-cdk-lib's own plugin reports", () => {
+    const app = testApp({ builtinValidation: true });
+    const registered = (app as unknown as { _validationPlugins: IPolicyValidationPluginBeta1[] })._validationPlugins
+      .find((p) => p instanceof CloudFormationValidatePlugin);
+    expect(registered?.version).toBe(new CloudFormationValidatePlugin().version);
+    expect(registered?.ruleIds).toEqual(new CloudFormationValidatePlugin().ruleIds);
+  });
+
+  it('turns the validation off for an app whose own default is on', () => {
+    const app = testApp({ gates: false, builtinValidation: true });
+    addGates(app, { builtinValidation: false });
+    invalidStack(app);
+    expect(builtinFindings(app)).toEqual([]);
   });
 
   it('stays off when CDK_VALIDATION=false, as aws-cdk-lib documents for its own', () => {

@@ -56,6 +56,18 @@ describe('PluginThread', () => {
     expect(() => thread.report(contextOf('/t/A.template.json'))).toThrow(/RecordingPlugin failed in its worker thread: Error: validate failed: bad template/);
   });
 
+  it('answers at once, naming the exit, when the plugin ends its thread', () => {
+    const thread = new PluginThread(PLUGIN, 'RecordingPlugin', perTemplate({ exitOnValidate: 3 }));
+    const started = Date.now();
+    expect(() => thread.report(contextOf('/t/A.template.json'))).toThrow(/the worker thread exited \(code 3\) before answering/);
+    expect(Date.now() - started).toBeLessThan(10_000); // the answer, not the 300 s timeout
+  });
+
+  it('keeps the report when a stray promise rejects after it', () => {
+    const thread = new PluginThread(PLUGIN, 'RecordingPlugin', perTemplate({ rule: 'r', rejectLater: true }));
+    expect(summary(thread, contextOf('/t/A.template.json'))).toEqual(['rule-r instance 1 call 1 /t/A.template.json']);
+  });
+
   it('keeps a failed warm-up and reports it with the real requests', () => {
     const thread = new PluginThread(PLUGIN, 'RecordingPlugin', perTemplate({ rule: 'z' }), {
       warmUp: { props: { failOnCreate: 'no engine' }, context: contextOf('/t/Warm.template.json') },
@@ -76,6 +88,7 @@ describe('PluginThread', () => {
     expect(threadStarter('start', [a, b]).validate(context)).toEqual({ success: true, violations: [] });
     expect(start).toHaveBeenCalledTimes(1);
     expect(summary(a, context)).toEqual(['rule-a instance 1 call 1 /t/A.template.json']);
+    expect(start).toHaveBeenCalledTimes(1); // report took the started work, it did not start again
     expect(summary(b, context)).toEqual(['rule-b instance 1 call 1 /t/A.template.json']);
   });
 });

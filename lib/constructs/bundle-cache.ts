@@ -3,8 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BuildOptions, buildSync, version as esbuildVersion } from 'esbuild';
 
-/** Files that change how esbuild resolves or compiles without being one of its inputs. */
-const ALSO_HASHED = ['package-lock.json', 'tsconfig.json'];
+/** Files at the root that change what esbuild resolves or compiles without being one of its inputs. */
+const ALSO_HASHED = ['package-lock.json', 'package.json', 'tsconfig.json'];
+
+/** Files beside a project module that change how its imports resolve or compile. */
+const RESOLUTION_FILES = ['package.json', 'tsconfig.json', 'jsconfig.json'];
 
 /** A handler file: one that exports `handler` (what every NodeFunction entry must do). */
 export const HANDLER_EXPORT = /^export\s+(?:const|let|async\s+function|function)\s+handler\b/m;
@@ -17,7 +20,8 @@ export type EntryOptions = Omit<BuildOptions, 'outfile' | 'outdir' | 'metafile'>
  * between processes in `cacheDir`. A bundle is reused while every file esbuild read for it (from
  * its metafile: the handler, the project modules and the node_modules files it imports), the
  * lockfile and tsconfig.json keep their content, and the options and esbuild version are the
- * same. On a miss the entry is built together with the other handlers of its directory that are
+ * same (the directories and package.json/tsconfig.json files that decide how the project's
+ * imports resolve count too, see inputsHash). On a miss the entry is built together with the other handlers of its directory that are
  * not cached yet, in one esbuild run: with the SDK v3 bundled, each function reads ~1,000 files,
  * mostly the same ones (measured: four video handlers in 0.31 s together, 0.52 s one by one; the
  * outputs are byte-identical). Builds happen at the same depth under `cacheDir` whatever the
@@ -74,6 +78,7 @@ function buildTogether(entries: readonly EntryOptions[], cacheDir: string): void
   const batch = path.join(cacheDir, `batch-${process.pid}-${Date.now()}.tmp`);
   fs.mkdirSync(batch, { recursive: true });
   try {
+    const started = Date.now();
     const result = buildSync({
       ...shared, // every option but the entry points, which are replaced here
       entryPoints: entries.map((e, i) => ({ in: e.entryPoints[0], out: `${i}/index` })),
@@ -92,7 +97,10 @@ function buildTogether(entries: readonly EntryOptions[], cacheDir: string): void
       const staging = path.join(batch, `${i}.staged`);
       fs.mkdirSync(staging);
       fs.renameSync(path.join(batch, String(i)), path.join(staging, 'out'));
-      fs.writeFileSync(path.join(staging, 'inputs.json'), JSON.stringify({ hash: inputsHash(shared.absWorkingDir, inputs), inputs }));
+      // A module edited while esbuild ran (cdk watch, a checkout) may be in the bundle with its old
+      // content: such an entry serves this synth but is never reused.
+      const hash = editedSince(shared.absWorkingDir, inputs, started) ? 'not reusable' : inputsHash(shared.absWorkingDir, inputs);
+      fs.writeFileSync(path.join(staging, 'inputs.json'), JSON.stringify({ hash, inputs }));
       const target = cacheEntryDir(cacheDir, entry);
       fs.rmSync(target, { recursive: true, force: true });
       try {
@@ -115,15 +123,56 @@ function isFresh(entryDir: string, root: string): boolean {
   }
 }
 
-/** One hash over the content of every input; a missing file gives a hash no record has. */
+/**
+ * One hash over everything that decides the bundle: the content of every input and of the root
+ * files above, and for the project's own modules (not node_modules, which the lockfile covers) the
+ * file names of their directories and the directories above those (a new `x.ts` beside
+ * `x/index.ts` changes what `./x` imports) and the package.json/tsconfig.json files from their
+ * directories up to the root. A missing file gives
+ * a hash no record has.
+ */
 function inputsHash(root: string, inputs: readonly string[]): string {
   const hash = createHash('sha256');
-  for (const file of [...ALSO_HASHED, ...inputs]) {
-    const absolute = path.resolve(root, file);
-    hash.update(`${file}\0`);
-    hash.update(fs.existsSync(absolute) ? fs.readFileSync(absolute) : '\0missing\0');
+  const add = (label: string, content: string | Buffer) => hash.update(`${label}\0`).update(content).update('\0');
+  const listed = new Set<string>();
+  const configured = new Set<string>();
+  for (const file of inputs.map((i) => path.resolve(root, i)).filter((f) => isProjectModule(root, f))) {
+    // `./x` and `../x` resolve in these two; the root's own listing changes with every synth (cdk.out).
+    for (const dir of [path.dirname(file), path.dirname(path.dirname(file))].filter((d) => d !== root && isWithin(root, d))) {
+      listed.add(dir);
+    }
+    for (let dir = path.dirname(file); isWithin(root, dir); dir = path.dirname(dir)) {
+      configured.add(dir);
+    }
+  }
+  const files = [...ALSO_HASHED.map((f) => path.join(root, f)), ...inputs.map((i) => path.resolve(root, i))];
+  for (const dir of [...listed].sort()) {
+    add(`dir ${dir}`, fs.readdirSync(dir).sort().join('\n'));
+  }
+  for (const dir of [...configured].sort()) {
+    files.push(...RESOLUTION_FILES.map((f) => path.join(dir, f)));
+  }
+  for (const file of files) {
+    add(file, fs.existsSync(file) ? fs.readFileSync(file) : '\0missing');
   }
   return hash.digest('hex');
+}
+
+/** Whether a project module esbuild read was modified after `since` (ms since the epoch). */
+function editedSince(root: string, inputs: readonly string[], since: number): boolean {
+  return inputs
+    .map((i) => path.resolve(root, i))
+    .filter((f) => isProjectModule(root, f))
+    .some((f) => !fs.existsSync(f) || fs.statSync(f).mtimeMs >= since);
+}
+
+function isProjectModule(root: string, file: string): boolean {
+  return isWithin(root, file) && !file.split(path.sep).includes('node_modules') && fs.existsSync(file);
+}
+
+function isWithin(root: string, file: string): boolean {
+  const relative = path.relative(root, file);
+  return !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
 function sha256(text: string): string {

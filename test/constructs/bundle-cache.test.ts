@@ -61,6 +61,38 @@ describe('bundleWithCache', () => {
     expect(bundleWithCache(p.options('first.ts'), p.out('c'), p.cache)).toBe('cached');
   });
 
+  it('rebuilds when a new file changes what an import resolves to', () => {
+    const p = project();
+    fs.mkdirSync(path.join(p.dir, 'shared'));
+    fs.renameSync(path.join(p.dir, 'shared.ts'), path.join(p.dir, 'shared/index.ts'));
+    bundleWithCache(p.options('first.ts'), p.out('a'), p.cache);
+    fs.writeFileSync(path.join(p.dir, 'shared.ts'), 'export const greeting = (name: string) => `shadowed ${name}`;\n');
+    const out = p.out('b');
+    expect(bundleWithCache(p.options('first.ts'), out, p.cache)).toBe('built');
+    expect(read(out)).toContain('shadowed');
+  });
+
+  it('rebuilds when package.json changes how an import resolves', () => {
+    const p = project();
+    fs.writeFileSync(path.join(p.dir, 'uses-alias.ts'), "import { who } from '#who';\nexport const handler = async () => who();\n");
+    fs.writeFileSync(path.join(p.dir, 'a.ts'), "export const who = () => 'from-a';\n");
+    fs.writeFileSync(path.join(p.dir, 'b.ts'), "export const who = () => 'from-b';\n");
+    fs.writeFileSync(path.join(p.root, 'package.json'), JSON.stringify({ imports: { '#who': './lambda/demo/a.ts' } }));
+    bundleWithCache(p.options('uses-alias.ts'), p.out('a'), p.cache);
+    fs.writeFileSync(path.join(p.root, 'package.json'), JSON.stringify({ imports: { '#who': './lambda/demo/b.ts' } }));
+    const out = p.out('b');
+    expect(bundleWithCache(p.options('uses-alias.ts'), out, p.cache)).toBe('built');
+    expect(read(out)).toContain('from-b');
+  });
+
+  it('never reuses a bundle whose modules were edited while esbuild ran', () => {
+    const p = project();
+    const future = new Date(Date.now() + 60_000); // as if saved during the build
+    fs.utimesSync(path.join(p.dir, 'shared.ts'), future, future);
+    expect(bundleWithCache(p.options('first.ts'), p.out('a'), p.cache)).toBe('built');
+    expect(bundleWithCache(p.options('first.ts'), p.out('b'), p.cache)).toBe('built');
+  });
+
   it('rebuilds when the options or the lockfile change', () => {
     const p = project();
     bundleWithCache(p.options('first.ts'), p.out('a'), p.cache);

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { AssetStaging, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { LAMBDA_UNUSED_CREDENTIAL_SOURCES, NodeFunction, NodeFunctionProps } from '../../lib/constructs/node-function';
+import { BUNDLE_CACHE, LAMBDA_UNUSED_CREDENTIAL_SOURCES, NodeFunction, NodeFunctionProps } from '../../lib/constructs/node-function';
 import { SecureKey } from '../../lib/constructs/secure-key';
 import { describeFindings, findingsOf, templateOf, testApp } from '../helpers/app';
 
@@ -167,8 +167,11 @@ describe('NodeFunction', () => {
   });
 
   it('gives a bundle the same asset whatever directory the app is synthesized to', () => {
+    // Two cold builds: no bundle cache, and the second synth stages the asset again, as another process would.
+    fs.rmSync(BUNDLE_CACHE, { recursive: true, force: true });
     const first = synthBundled('echo.ts');
-    AssetStaging.clearAssetHashCache(); // the second synth stages the asset again, as another process would
+    AssetStaging.clearAssetHashCache();
+    fs.rmSync(BUNDLE_CACHE, { recursive: true, force: true });
     const assets = [first, synthBundled('echo.ts')].map((dir) => path.basename(dir));
     expect(assets[0]).toMatch(/^asset\.[0-9a-f]{64}$/);
     expect(assets[1]).toBe(assets[0]);
