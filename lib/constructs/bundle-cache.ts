@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { BuildOptions, buildSync, version as esbuildVersion } from 'esbuild';
 
 /** Files at the root that change what esbuild resolves or compiles without being one of its inputs. */
@@ -78,7 +79,9 @@ function buildTogether(entries: readonly EntryOptions[], cacheDir: string): void
   const batch = path.join(cacheDir, `batch-${process.pid}-${Date.now()}.tmp`);
   fs.mkdirSync(batch, { recursive: true });
   try {
-    const started = Date.now();
+    // Fractional, like mtimeMs (Date.now() is floored: a file saved in the same millisecond just
+    // before the build would look edited during it).
+    const started = performance.timeOrigin + performance.now();
     const result = buildSync({
       ...shared, // every option but the entry points, which are replaced here
       entryPoints: entries.map((e, i) => ({ in: e.entryPoints[0], out: `${i}/index` })),
