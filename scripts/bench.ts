@@ -308,7 +308,7 @@ function benchJest(): Record<string, number> {
   const coldCache = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-jest-'));
   const runs = [
     jest('cold (empty jest cache)', ['--cacheDirectory', coldCache]),
-    jest('warm (default workers)', []),
+    jest('warm (jest.config.js: every core)', []),
     jest('warm, --maxWorkers=2', ['--maxWorkers=2']),
     jest('warm, --runInBand', ['--runInBand']),
   ];
