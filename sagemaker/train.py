@@ -27,6 +27,7 @@ sys.path.insert(0, HERE)
 import preprocess  # noqa: E402  (ships next to this file in sourcedir.tar.gz)
 
 CHECKPOINT = re.compile(r"^xgboost-checkpoint\.(\d+)\.json$")
+PARTIAL = re.compile(r"^\.partial-\d+\.json$")
 MODEL_FILE = "xgboost-model"
 
 
@@ -59,12 +60,19 @@ def load_csv_dir(path):
 
 
 def latest_checkpoint(checkpoint_dir):
-    """(rounds done, path) of the newest checkpoint, or (0, None)."""
+    """(rounds done, path) of the newest checkpoint, or (0, None).
+
+    Also deletes what a kill in the middle of save_checkpoint leaves (a .partial-* file: SIGKILL
+    cannot be caught), so it is neither mistaken for a checkpoint nor synced to S3 run after run.
+    """
     best = (0, None)
     for name in os.listdir(checkpoint_dir) if os.path.isdir(checkpoint_dir) else []:
         m = CHECKPOINT.match(name)
         if m and int(m.group(1)) > best[0]:
             best = (int(m.group(1)), os.path.join(checkpoint_dir, name))
+        elif PARTIAL.match(name):
+            print(f"removing_partial_checkpoint={name}", flush=True)
+            os.remove(os.path.join(checkpoint_dir, name))
     return best
 
 

@@ -18,6 +18,7 @@ import xgboost as xgb
 SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "sagemaker", "train.py")
 ROUNDS = 150
 INTERRUPT_AT = 60
+CHECKPOINT = re.compile(r"^xgboost-checkpoint\.(\d+)\.json$")
 
 
 @pytest.fixture(scope="module")
@@ -92,8 +93,8 @@ def test_resumes_from_checkpoint_and_matches_uninterrupted_run(sig, channels, un
     code, first = run_and_interrupt(cmd, sig)
     assert code in (143, -signal.SIGKILL), first
     assert not (tmp_path / "model" / "xgboost-model").exists()  # nothing half-written as a result
-    checkpoints = sorted(os.listdir(tmp_path / "ckpt"))
-    saved = max(int(n.split(".")[1]) for n in checkpoints)
+    left = sorted(os.listdir(tmp_path / "ckpt"))
+    saved = max(int(m.group(1)) for n in left if (m := CHECKPOINT.match(n)))
     if sig == signal.SIGTERM:
         # Saved on the signal itself, at the round it arrived (or a round or two later).
         assert INTERRUPT_AT <= saved < ROUNDS
@@ -101,9 +102,12 @@ def test_resumes_from_checkpoint_and_matches_uninterrupted_run(sig, channels, un
     else:
         # No warning: back to the last periodic checkpoint (every 10 rounds).
         assert saved % 10 == 0 and INTERRUPT_AT - 10 <= saved <= INTERRUPT_AT + 10
-    assert not any(n.startswith(".partial") for n in checkpoints)
+    if sig == signal.SIGTERM:
+        assert not any(n.startswith(".partial") for n in left)  # caught: the save finished
+    # (a SIGKILL during a save may leave a .partial-* file: the resume below must ignore it)
 
     second = run_to_end(cmd)
+    assert not any(n.startswith(".partial") for n in os.listdir(tmp_path / "ckpt"))
     assert int(figure(second, "resuming_from_round")) == saved
     resumed_rounds = int(figure(second, "rounds_this_run"))
     assert resumed_rounds == ROUNDS - saved < ROUNDS
@@ -115,6 +119,20 @@ def test_resumes_from_checkpoint_and_matches_uninterrupted_run(sig, channels, un
           f"max prediction difference {max_diff:.2e}")
     assert auc_resumed == pytest.approx(auc_full, abs=1e-6)
     assert max_diff < 1e-5
+
+
+def test_partial_file_from_a_kill_mid_save_is_ignored_and_removed(channels, tmp_path):
+    ckpt = tmp_path / "ckpt"
+    cmd = command(channels, ckpt, tmp_path / "model")
+    code, _ = run_and_interrupt(cmd, signal.SIGTERM)
+    assert code == 143
+    saved = max(int(m.group(1)) for n in os.listdir(ckpt) if (m := CHECKPOINT.match(n)))
+    # What SIGKILL during the next save would leave: a newer round, half written.
+    (ckpt / f".partial-{saved + 10}.json").write_text('{"learner": {"trunc')
+    out = run_to_end(cmd)
+    assert int(figure(out, "resuming_from_round")) == saved
+    assert figure(out, "removing_partial_checkpoint") == f".partial-{saved + 10}.json"
+    assert sorted(os.listdir(ckpt)) == [f"xgboost-checkpoint.{ROUNDS - 10}.json", f"xgboost-checkpoint.{ROUNDS}.json"]
 
 
 def test_finished_run_restarted_trains_nothing(channels, tmp_path):
