@@ -134,7 +134,6 @@ interface InstrumentedReport {
   /** Work done in a plugin's worker thread (lib/plugin-thread.ts), warm-up excluded. */
   threadWork?: Record<string, number>;
   bundles: Array<{ asset: string; entry?: string; ms: number }>;
-  spawns: Array<{ command: string; ms: number }>;
 }
 
 interface Timing {
@@ -213,16 +212,6 @@ function benchSynth(runs: number): SynthResults {
   return { coldBaseline, coldApp, warmBaseline, warmApp, variants };
 }
 
-const ESBUILD = /\besbuild\b/;
-
-function spawnLabel(command: string): string {
-  if (ESBUILD.test(command)) {
-    const entry = command.split(' ').find((a) => /\.(ts|mts|js|mjs)$/.test(a) && !a.includes('--'));
-    return `bundle ${entry ? path.relative(ROOT, entry) : '(unknown entry)'}`;
-  }
-  return command.slice(0, 60);
-}
-
 function printSynth(s: SynthResults): Record<string, number> {
   const ratioWarm = wallOf(s.warmApp) / wallOf(s.warmBaseline);
   const ratioCold = s.coldApp.wall / s.coldBaseline.wall;
@@ -243,9 +232,6 @@ function printSynth(s: SynthResults): Record<string, number> {
 
   const reports = s.variants[0].reports;
   const med = (f: (r: InstrumentedReport) => number | undefined) => median(reports.map((r) => f(r) ?? 0));
-  const spawnMs = (match: RegExp) => (label: string) =>
-    med((r) => r.spawns.filter((x) => match.test(x.command) && spawnLabel(x.command) === label).reduce((a, x) => a + x.ms, 0));
-  const labels = (match: RegExp) => [...new Set(reports.flatMap((r) => r.spawns.filter((x) => match.test(x.command)).map((x) => spawnLabel(x.command))))];
   const rows: Array<Array<string | number>> = [
     ['CLI + Node + tsx start, outside the app process', sec(full - med((r) => r.processMs))],
     ['app: module load until `new App()` (aws-cdk-lib, constructs)', sec(med((r) => r.phases.load))],
@@ -254,7 +240,6 @@ function printSynth(s: SynthResults): Record<string, number> {
       `  bundle ${asset.replace(/\/Code\/Stage$/, '').replace(/\/Function$/, '')}`,
       sec(med((r) => r.bundles.filter((b) => b.asset === asset).reduce((a, b) => a + b.ms, 0))),
     ]),
-    ...labels(ESBUILD).map((l) => [`    of which ${l} (a separate process)`, sec(spawnMs(ESBUILD)(l))]),
     ['app: synthesis (every validation plugin runs or is waited for here)', sec(med((r) => r.phases.synthesis))],
   ];
   for (const name of Object.keys(reports[0]?.plugins ?? {})) {

@@ -16,27 +16,8 @@ import type { IPolicyValidationPluginBeta1 } from 'aws-cdk-lib';
 const load = createRequire(__filename);
 const started = performance.now();
 
-interface Spawn {
-  readonly command: string;
-  readonly ms: number;
-}
-const spawns: Spawn[] = [];
 const plugins: Record<string, number> = {};
 const bundles: Array<{ asset: string; entry?: string; ms: number }> = [];
-
-// Every external program a synth runs (esbuild per function, the cfn-guard binary) goes through
-// child_process.spawnSync; aws-cdk-lib reads the property at call time, so a wrapper sees them all.
-const childProcess = load('node:child_process') as typeof import('node:child_process');
-const originalSpawnSync = childProcess.spawnSync;
-childProcess.spawnSync = function timedSpawnSync(this: unknown, ...args: unknown[]) {
-  const t = performance.now();
-  try {
-    return (originalSpawnSync as (...a: unknown[]) => unknown).apply(this, args);
-  } finally {
-    const argv = Array.isArray(args[1]) ? (args[1] as string[]) : [];
-    spawns.push({ command: [String(args[0]), ...argv].join(' '), ms: performance.now() - t });
-  }
-} as typeof childProcess.spawnSync;
 
 function timePlugin(name: string, owner: { validate: IPolicyValidationPluginBeta1['validate'] }): void {
   const original = owner.validate;
@@ -119,7 +100,6 @@ process.on('exit', () => {
     plugins,
     threadWork: Object.fromEntries(threads.map(({ name, thread }) => [name, thread.lastWorkMs ?? 0])),
     bundles,
-    spawns,
   }, undefined, 2));
 });
 
