@@ -6,6 +6,7 @@ import { IConstruct } from 'constructs';
 import { App, CfnElement, CloudFormationValidatePlugin, IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { PluginRequest, PluginThread, PortableContext, threadStarter } from './plugin-thread';
 
 /**
@@ -242,6 +243,33 @@ export function acknowledgeKeyGrant(principal: IConstruct, why: string): void {
   for (const action of KMS_ENCRYPT_WILDCARDS) {
     acknowledge(principal, `AwsSolutions-IAM5[Action::${action}]`, `${why}: CDK grants the kms:GenerateDataKey* and kms:ReEncrypt* families on that key only`);
   }
+}
+
+/**
+ * Acknowledge the wildcard-resource finding (`AwsSolutions-IAM5[Resource::...]`) of one ARN on one
+ * principal. `arn` is the value the grant was written with (`stack.formatArn(...)`,
+ * `asset.bucket.arnForObjects('*')`, tokens welcome), not its rendering: the finding id is computed
+ * when the app is validated, from the resolved ARN, exactly as cdk-nag renders it. So the one
+ * acknowledgement holds whether the stack is environment-agnostic (`<AWS::AccountId>`) or pinned
+ * (`-c account=... -c region=...` writes the literal account, region and partition into the ARN).
+ */
+export function acknowledgeResource(principal: IConstruct, arn: string, reason: string): void {
+  const stack = Stack.of(principal);
+  if (reason.trim().length < 20) {
+    throw new Error(`Acknowledgement of ${arn} on ${principal.node.path} needs a real reason (got ${JSON.stringify(reason)})`);
+  }
+  // Validations run after every construct exists and before the plugins read the assembly.
+  principal.node.addValidation({
+    validate: () => {
+      acknowledge(principal, `AwsSolutions-IAM5[${wildcardResourceFinding(stack, arn)}]`, reason);
+      return [];
+    },
+  });
+}
+
+/** `Resource::<arn as cdk-nag renders it>` for an ARN of `stack` (tokens resolved and flattened). */
+export function wildcardResourceFinding(stack: Stack, arn: string): string {
+  return `Resource::${String(flattenCfnReference(stack.resolve(arn)))}`;
 }
 
 /** The granular IAM5 finding for `<resource ARN><suffix>`, e.g. a table's index ARNs. */

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { CfnResource, CloudFormationValidatePlugin, IPolicyValidationPluginBeta1, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnResource, CloudFormationValidatePlugin, IPolicyValidationPluginBeta1, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AccessLogsBucket, SecureBucket } from '../lib/constructs/secure-bucket';
 import { SecureKey } from '../lib/constructs/secure-key';
-import { acknowledge, addGates, DISABLED_GUARD_RULES, guardRulesNotEvaluating } from '../lib/gates';
+import { acknowledge, acknowledgeResource, addGates, DISABLED_GUARD_RULES, guardRulesNotEvaluating } from '../lib/gates';
 import { findingsOf, testApp } from './helpers/app';
 
 /** A stack whose one data bucket is compliant, to break one property at a time. */
@@ -26,6 +26,35 @@ function rulesAt(app: ReturnType<typeof testApp>, pathEnd: string): string[] {
 }
 
 describe('gates', () => {
+  describe('acknowledgeResource', () => {
+    /** A role granted a wildcard log-group ARN, acknowledged (or not) by the ARN it was granted. */
+    function wildcardGrant(env: { account: string; region: string } | undefined, ack: boolean) {
+      const app = testApp();
+      const stack = new Stack(app, 'Pinned', { env });
+      const role = new iam.Role(stack, 'Writer', { assumedBy: new iam.ServicePrincipal('glue.amazonaws.com') });
+      const logs = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-glue/jobs/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream'], resources: [logs] }));
+      if (ack) {
+        acknowledgeResource(role, logs, 'Glue names its own log groups under /aws-glue/jobs/ at run time');
+      }
+      return findingsOf(app).filter((f) => f.rule.startsWith('AwsSolutions-IAM5')).map((f) => f.rule);
+    }
+
+    it.each([
+      ['environment-agnostic', undefined, 'arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws-glue/jobs/*'],
+      ['pinned', { account: '123456789012', region: 'eu-west-1' }, 'arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs/*'],
+    ])('covers the finding of an %s stack, rendered as cdk-nag renders it', (_, env, rendered) => {
+      expect(wildcardGrant(env, false)).toEqual([`AwsSolutions-IAM5[Resource::${rendered}]`]);
+      expect(wildcardGrant(env, true)).toEqual([]);
+    });
+
+    it('refuses an acknowledgement without a real reason', () => {
+      const stack = new Stack(testApp(), 'S');
+      const role = new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('glue.amazonaws.com') });
+      expect(() => acknowledgeResource(role, '*', 'because')).toThrow(/needs a real reason/);
+    });
+  });
+
   it('catch a bucket that accepts plain HTTP', () => {
     const app = testApp();
     const stack = new Stack(app, 'Broken');

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { acknowledge } from '../gates';
+import { acknowledge, acknowledgeResource } from '../gates';
 
 export interface SageMakerExecutionRoleProps {
   readonly vpc: ec2.IVpc;
@@ -54,10 +54,11 @@ export class SageMakerExecutionRole extends Construct {
       actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
       resources: ['*'],
     }));
+    const sageMakerLogs = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'SageMakerLogs',
       actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-      resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      resources: [sageMakerLogs],
     }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'SageMakerMetrics',
@@ -72,9 +73,9 @@ export class SageMakerExecutionRole extends Construct {
 
     acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]',
       'ec2:Describe* (network lookups before creating ENIs) and cloudwatch:PutMetricData (namespace-conditioned) support no resource-level permissions');
-    acknowledge(this.role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]`,
+    acknowledgeResource(this.role, eni,
       'ENI ids are created by SageMaker at run time; deletion and permissions are limited to ENIs in this VPC by the ec2:Vpc condition');
-    acknowledge(this.role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*]`,
+    acknowledgeResource(this.role, sageMakerLogs,
       'SageMaker writes job logs to log groups it names under /aws/sagemaker/ (TrainingJobs, TransformJobs, Endpoints/<name>)');
     acknowledge(this.role, 'NIST.800.53.R5-IAMNoInlinePolicy',
       'The policy is attached to this one role and scoped to this VPC, its log groups and named buckets; a managed policy would hold the same statements');

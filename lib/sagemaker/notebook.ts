@@ -7,7 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { acknowledge } from '../gates';
+import { acknowledge, acknowledgeResource } from '../gates';
 
 const NOTEBOOK_DIR = path.join(__dirname, '../../sagemaker/notebook');
 /** CloudFormation's limit for one lifecycle script (base64). */
@@ -100,10 +100,11 @@ export class LockedDownNotebook extends Construct {
       resources: [props.executionRole.roleArn],
       conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
     }));
+    const notebookLogs = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/NotebookInstances*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'NotebookLogs',
       actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-      resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/NotebookInstances*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      resources: [notebookLogs],
     }));
 
     this.notebook = new sagemaker.CfnNotebookInstance(this, 'Notebook', {
@@ -122,10 +123,10 @@ export class LockedDownNotebook extends Construct {
     acknowledge(this.role, 'NIST.800.53.R5-IAMNoInlinePolicy',
       'The policy is attached to this one notebook role and scoped to the project buckets, SageMaker resources and one PassRole');
     for (const kind of ['training-job', 'transform-job', 'endpoint', 'notebook-instance']) {
-      acknowledge(this.role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:${kind}/*]`,
+      acknowledgeResource(this.role, sm(kind),
         'Names are chosen at run time; creation is conditioned on this VPC, network isolation and the stack key, and stopping on the architecture tag');
     }
-    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/NotebookInstances*]',
+    acknowledgeResource(this.role, notebookLogs,
       'SageMaker names the notebook log group and streams (/aws/sagemaker/NotebookInstances, <name>/jupyter.log, <name>/LifecycleConfigOnStart)');
   }
 }

@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SecureLogGroup } from '../constructs/secure-log-group';
-import { acknowledge } from '../gates';
+import { acknowledge, acknowledgeResource } from '../gates';
 import { frameworkImageFor } from './images';
 import { buildTrainingRequest, staticHyperparameters, trainingDefinition, TrainingRequestInput } from './training-request';
 
@@ -335,7 +335,7 @@ export class TrainingWorkflow extends Construct {
       acknowledge(machine.role, 'AwsSolutions-IAM5[Resource::*]',
         'Added by CDK for state machine logging and tracing: the CloudWatch Logs delivery APIs (logs:CreateLogDelivery, DescribeLogGroups, ...) and xray:GetSampling* accept no resource');
       for (const kind of kinds) {
-        acknowledge(machine.role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:${kind}/*]`,
+        acknowledgeResource(machine.role, arn(kind),
           `Job and model names come from the run name at execution time; creation is conditioned on this VPC, network isolation and the stack key`);
       }
       acknowledge(machine.role, 'NIST.800.53.R5-IAMNoInlinePolicy',

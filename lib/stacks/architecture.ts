@@ -1,4 +1,4 @@
-import { Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { Fn, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DeploymentProfile } from '../config/profile';
 
@@ -20,5 +20,16 @@ export abstract class ArchitectureStack extends Stack {
     for (const [key, value] of Object.entries(tags)) {
       Tags.of(this).add(key, value);
     }
+  }
+
+  /**
+   * The first AZs of the region as CloudFormation lists them (`Fn::GetAZs`), pinned or not. A
+   * pinned stack would otherwise look its zones up in the account at synth, so `cdk synth`, `cdk
+   * bootstrap` and `cdk deploy` with `-c account=... -c region=...` would need credentials just to
+   * build the template, and templates would differ between accounts. Two is the most any stack
+   * here spreads over (the production profile's maxAzs).
+   */
+  public override get availabilityZones(): string[] {
+    return [Fn.select(0, Fn.getAzs()), Fn.select(1, Fn.getAzs())];
   }
 }

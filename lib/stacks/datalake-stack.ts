@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ArnFormat, CfnElement, CfnMapping, CfnOutput, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnMapping, CfnOutput, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as emrs from 'aws-cdk-lib/aws-emrserverless';
 import * as glue from 'aws-cdk-lib/aws-glue';
@@ -23,7 +23,7 @@ import { Construct } from 'constructs';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import { SecureKey } from '../constructs/secure-key';
 import { SecureLogGroup } from '../constructs/secure-log-group';
-import { acknowledge, acknowledgeBucketGrant, acknowledgeKeyGrant } from '../gates';
+import { acknowledge, acknowledgeBucketGrant, acknowledgeKeyGrant, acknowledgeResource } from '../gates';
 import { ArchitectureStack, ArchitectureStackProps } from './architecture';
 
 const GLUE_DIR = path.join(__dirname, '../../glue');
@@ -124,10 +124,6 @@ export interface DataLakeStackProps extends ArchitectureStackProps {
    * @default - 8 vCPU / 32 GB in sandbox, 64 vCPU / 256 GB in production
    */
   readonly emrMaximumCapacity?: { readonly cpu: string; readonly memory: string };
-}
-
-function logicalIdOf(construct: Construct): string {
-  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
 }
 
 /** The streaming data lake of the notes' Kinesis sample architecture. */
@@ -336,9 +332,10 @@ export class DataLakeStack extends ArchitectureStack {
     this.grantCurationAccess(jobRole, lake, curatePackage);
     // Glue writes driver/executor logs to its own /aws-glue/jobs/* groups and, with the security
     // configuration, associates the key with them.
+    const glueJobLogs = this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-glue/jobs/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     jobRole.addToPolicy(new iam.PolicyStatement({
       actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-      resources: [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-glue/jobs/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      resources: [glueJobLogs],
     }));
     jobRole.addToPolicy(new iam.PolicyStatement({
       // cloudwatch:PutMetricData has no resource-level permissions; the namespace condition scopes it.
@@ -383,6 +380,7 @@ export class DataLakeStack extends ArchitectureStack {
     lake.grantRead(crawlerRole, `${ZONES.landingCsv}*`);
     acknowledgeBucketGrant(crawlerRole, lake, 'read', `${ZONES.landingCsv}*`);
     key.grantEncryptDecrypt(crawlerRole);
+    const landingTables = this.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.database.databaseName}/landing_*` });
     crawlerRole.addToPolicy(new iam.PolicyStatement({
       actions: [
         'glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:CreateTable', 'glue:UpdateTable',
@@ -391,12 +389,13 @@ export class DataLakeStack extends ArchitectureStack {
       resources: [
         this.formatArn({ service: 'glue', resource: 'catalog' }),
         this.database.databaseArn,
-        this.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.database.databaseName}/landing_*` }),
+        landingTables,
       ],
     }));
+    const crawlerLogs = this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-glue/crawlers*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     crawlerRole.addToPolicy(new iam.PolicyStatement({
       actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-      resources: [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-glue/crawlers*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      resources: [crawlerLogs],
     }));
     const crawlerSchedule = props.crawlerSchedule ?? (sandbox ? undefined : 'cron(0 3 * * ? *)');
     const crawler = new glue.CfnCrawler(this, 'LandingCrawler', {
@@ -533,18 +532,18 @@ export class DataLakeStack extends ArchitectureStack {
     for (const role of [firehoseRole, jobRole, crawlerRole, emrJobRole]) {
       acknowledge(role, 'NIST.800.53.R5-IAMNoInlinePolicy', inline);
     }
-    const assets = 'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*';
     for (const role of [jobRole, emrJobRole]) {
-      acknowledge(role, `AwsSolutions-IAM5[${assets}]`,
+      // The bootstrap asset bucket's objects, as the asset grants wrote them.
+      acknowledgeResource(role, curatePackage.bucket.arnForObjects('*'),
         'Read of the CDK bootstrap asset bucket, where the Spark scripts are uploaded; object keys are content hashes only known at publish time (s3:GetObject*, s3:List* only)');
     }
     acknowledge(jobRole, 'AwsSolutions-IAM5[Resource::*]',
       'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the Glue namespace by condition');
-    acknowledge(jobRole, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws-glue/jobs/*]`,
+    acknowledgeResource(jobRole, glueJobLogs,
       'Glue names its driver/executor log groups itself under /aws-glue/jobs/ (suffixed with the security configuration); the role may write only there');
-    acknowledge(crawlerRole, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws-glue/crawlers*]`,
+    acknowledgeResource(crawlerRole, crawlerLogs,
       'Crawlers log to /aws-glue/crawlers (suffixed with the security configuration when logs are encrypted); the role may write only there');
-    acknowledge(crawlerRole, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/<${logicalIdOf(this.database)}>/landing_*]`,
+    acknowledgeResource(crawlerRole, landingTables,
       'The crawler creates a table per uploaded CSV folder; it may only create and update tables named landing_* in this database');
     acknowledgeKeyGrant(crawlerRole, 'The crawler encrypts its logs with the stack key through the security configuration');
   }

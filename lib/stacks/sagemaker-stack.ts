@@ -19,8 +19,7 @@ import { Construct } from 'constructs';
 import { PrivateVpc } from '../constructs/private-vpc';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import { SecureKey } from '../constructs/secure-key';
-import { acknowledge, acknowledgeBucketGrant } from '../gates';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
+import { acknowledge, acknowledgeBucketGrant, acknowledgeResource } from '../gates';
 import { SageMakerExecutionRole } from '../sagemaker/execution-role';
 import { RealtimeEndpoint } from '../sagemaker/hosting';
 import { LockedDownNotebook } from '../sagemaker/notebook';
@@ -211,11 +210,5 @@ function grantTrainingDataRead(role: iam.Role, location: TrainingDataLocation): 
   for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) {
     acknowledge(role, `AwsSolutions-IAM5[Action::${action}]`, reason);
   }
-  role.node.addValidation({
-    validate: () => {
-      const resource = flattenCfnReference(stack.resolve(location.bucket.arnForObjects(pattern)));
-      acknowledge(role, `AwsSolutions-IAM5[Resource::${resource}]`, reason);
-      return [];
-    },
-  });
+  acknowledgeResource(role, location.bucket.arnForObjects(pattern), reason);
 }

@@ -25,7 +25,7 @@ import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import { SecureKey } from '../constructs/secure-key';
 import { SecureLogGroup } from '../constructs/secure-log-group';
 import { DeadLetterQueue } from '../constructs/secure-queue';
-import { acknowledge, acknowledgeBucketGrant, arnWildcardFinding } from '../gates';
+import { acknowledge, acknowledgeBucketGrant, acknowledgeResource, arnWildcardFinding } from '../gates';
 import { ArchitectureStack, ArchitectureStackProps } from './architecture';
 
 export interface SpeechChainStackProps extends ArchitectureStackProps {
@@ -377,7 +377,7 @@ export class SpeechChainStack extends ArchitectureStack {
     }));
     acknowledge(role, 'AwsSolutions-IAM5[Resource::*]',
       'transcribe:StartTranscriptionJob has no resource type (scoped by transcribe:OutputBucketName and transcribe:OutputEncryptionKMSKeyId conditions); the vended-log delivery and X-Ray actions CDK adds have no resource-level permissions');
-    acknowledge(role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:transcribe:<AWS::Region>:<AWS::AccountId>:transcription-job/*]`,
+    acknowledgeResource(role, this.formatArn({ service: 'transcribe', resource: 'transcription-job', resourceName: '*' }),
       'Job names are derived per execution at run time (file name + execution name), so no fixed ARN exists; read-only GetTranscriptionJob in this account and region');
     for (const fn of [prepare, translate, analyse]) {
       acknowledge(role, `AwsSolutions-IAM5[${arnWildcardFinding(fn.function, ':*')}]`,
