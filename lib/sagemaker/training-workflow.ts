@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { SecureLogGroup } from '../constructs/secure-log-group';
+import { SecureLogGroup, vendedLogGroupName } from '../constructs/secure-log-group';
 import { acknowledge, acknowledgeResource } from '../gates';
 import { frameworkImageFor } from './images';
 import { buildTrainingRequest, staticHyperparameters, trainingDefinition, TrainingRequestInput } from './training-request';
@@ -244,6 +244,7 @@ export class TrainingWorkflow extends Construct {
       encryptionKey: props.encryptionKey,
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
+      logGroupName: vendedLogGroupName(this, id, 'states'),
     });
     return new sfn.StateMachine(this, id, {
       stateMachineType: sfn.StateMachineType.STANDARD,

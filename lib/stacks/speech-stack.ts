@@ -11,7 +11,7 @@
  * Translate and Comprehend, aggregation. See docs/speech.md.
  */
 import * as path from 'node:path';
-import { Aws, CfnOutput, Duration, Fn, Token } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -23,7 +23,7 @@ import { comprehendLanguagePatterns } from '../../lambda/speech/media';
 import { NodeFunction } from '../constructs/node-function';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import { SecureKey } from '../constructs/secure-key';
-import { SecureLogGroup } from '../constructs/secure-log-group';
+import { SecureLogGroup, vendedLogGroupName } from '../constructs/secure-log-group';
 import { DeadLetterQueue } from '../constructs/secure-queue';
 import { acknowledge, acknowledgeBucketGrant, acknowledgeResource, arnWildcardFinding } from '../gates';
 import { ArchitectureStack, ArchitectureStackProps } from './architecture';
@@ -330,16 +330,11 @@ export class SpeechChainStack extends ArchitectureStack {
         .otherwise(startTranscription.next(startPolling).next(wait).next(getTranscription).next(checkStatus)),
     );
 
-    // Vended-logs prefix: Step Functions adds this log group to the account's CloudWatch Logs
-    // resource policy, which is capped at 5,120 characters; /aws/vendedlogs/ groups are covered by
-    // one wildcard entry instead (AWS "Avoiding CloudWatch Logs resource policy size restrictions").
-    // The name must be fixed to carry the prefix; the stack id's UUID makes it unique per
-    // deployment, so a retained group (production) never blocks a redeploy.
     const logGroup = new SecureLogGroup(this, 'StateMachineLogs', {
       encryptionKey: key,
       retention: profile.logRetention,
       removalPolicy: profile.removalPolicy,
-      logGroupName: Fn.join('', ['/aws/vendedlogs/states/', this.stackName, '-', Fn.select(2, Fn.split('/', Aws.STACK_ID))]),
+      logGroupName: vendedLogGroupName(this, 'StateMachine', 'states'),
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),

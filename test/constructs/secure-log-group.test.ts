@@ -1,8 +1,8 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { SecureKey } from '../../lib/constructs/secure-key';
-import { SecureLogGroup } from '../../lib/constructs/secure-log-group';
+import { SecureLogGroup, vendedLogGroupName } from '../../lib/constructs/secure-log-group';
 import { describeFindings, findingsOf, templateOf, testApp } from '../helpers/app';
 
 describe('SecureLogGroup', () => {
@@ -42,5 +42,16 @@ describe('SecureLogGroup', () => {
     expect(() => new SecureLogGroup(stack, 'Logs', { encryptionKey: key, retention: logs.RetentionDays.INFINITE })).toThrow(
       'SecureLogGroup retention must be finite (got INFINITE)',
     );
+  });
+});
+
+describe('vendedLogGroupName', () => {
+  it('puts the group under /aws/vendedlogs/<service>/ and ends it with the stack id\'s UUID', () => {
+    const stack = new Stack(new App(), 'Speech');
+    const key = new SecureKey(stack, 'Key', { description: 'test' });
+    new SecureLogGroup(stack, 'Logs', { encryptionKey: key, logGroupName: vendedLogGroupName(stack, 'StateMachine', 'states') });
+    const name = JSON.stringify(Template.fromStack(stack).findResources('AWS::Logs::LogGroup'));
+    expect(name).toContain('"/aws/vendedlogs/states/Speech-StateMachine-"');
+    expect(name).toContain('{"Fn::Select":[2,{"Fn::Split":["/",{"Ref":"AWS::StackId"}]}]}');
   });
 });
