@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { addArchitectures } from '../../lib/app';
+import { addArchitectures, everyOptIn } from '../../lib/app';
 import { DeploymentProfile } from '../../lib/config/profile';
 import { PRODUCTION, SANDBOX, testApp } from '../helpers/app';
 
@@ -24,18 +24,10 @@ function removalByType(profile: DeploymentProfile) {
   return { policies: Object.fromEntries(Object.entries(seen).map(([k, v]) => [k, [...v]])), autoDeletes };
 }
 
-/** Every opt-in part on, so the sweep sees every resource an app can hold. */
-const ALL_OPT_INS = {
-  'datalake.onDemandStream': 'true',
-  'video.streaming': 'true',
-  'sagemaker.notebook': 'true',
-  'sagemaker.endpoint': 'true',
-  'sagemaker.modelDataUrl': 's3://example-models/training-output/run-0/output/model.tar.gz',
-};
-
 /** `<stack>/<logical id> <type> <policy attribute>=<value>` for every resource that would survive its stack's deletion. */
 function survivors(profile: DeploymentProfile, env?: { account: string; region: string }): string[] {
-  const app = testApp({ gates: false, context: ALL_OPT_INS });
+  // Every opt-in part on, so the sweep sees every resource an app can hold.
+  const app = testApp({ gates: false, context: everyOptIn(() => testApp({ gates: false }), { profile, env }) });
   const left: string[] = [];
   for (const stack of addArchitectures(app, { profile, env }) as Stack[]) {
     for (const [id, r] of Object.entries(Template.fromStack(stack).toJSON().Resources as Record<string, Record<string, string>>)) {
