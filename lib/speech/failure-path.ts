@@ -1,8 +1,10 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SecureBucket } from '../constructs/secure-bucket';
+import { acknowledgeBucketGrant } from '../gates';
 import { addRetries, publish, S3_TRANSIENT_ERRORS, SNS_TRANSIENT_ERRORS } from './steps';
 
 export interface FailurePathProps {
@@ -18,9 +20,11 @@ export interface FailurePathProps {
 export class FailurePath extends Construct {
   /** The first state: RecordFailure. */
   public readonly start: sfn.IChainable;
+  private readonly props: FailurePathProps;
 
   constructor(scope: Construct, id: string, props: FailurePathProps) {
     super(scope, id);
+    this.props = props;
     const failed = new sfn.Fail(this, 'Failed', { stateName: 'Failed', errorPath: '$.error.Error', causePath: '$.error.Cause' });
     // The whole state: event, prepared media, last job status and the error (pointers only, a few KB).
     const notify = publish(this, 'NotifyFailure', props.notifications, 'FAILED', '$');
@@ -50,5 +54,12 @@ export class FailurePath extends Construct {
     record.addCatch(notify, { errors: ['States.ALL'], resultPath: '$.recordError' });
     record.next(notify).next(failed);
     this.start = record;
+  }
+
+  /** The key for the SSE-KMS record (CDK's task statement gives s3:PutObject only) and the topic. */
+  public permit(role: iam.IRole): void {
+    this.props.results.grantPut(role, 'failures/*');
+    acknowledgeBucketGrant(role, this.props.results, 'put', 'failures/*');
+    this.props.notifications.grantPublish(role);
   }
 }

@@ -145,11 +145,9 @@ export class SpeechChainStack extends ArchitectureStack {
       comment: 'S3 media -> Transcribe (wait/poll) -> Translate if needed -> Comprehend -> Polly summary -> result JSON + notification',
     });
     const role = this.stateMachine.role;
-    for (const box of [transcription, language, analysis, speech, result]) {
+    for (const box of [failure, transcription, language, analysis, speech, result]) {
       box.permit(role);
     }
-    this.resultsBucket.grantPut(role, 'failures/*');
-    this.notifications.grantPublish(role);
     acknowledgeStateMachineRole(role);
 
     const trigger = new UploadTrigger(this, 'Trigger', { media: this.mediaBucket, mediaPrefix, stateMachine: this.stateMachine, key, profile });
