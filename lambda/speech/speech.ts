@@ -51,7 +51,6 @@ export const PHRASEBOOKS: Readonly<Record<ComprehendLanguage, Phrasebook>> = {
  */
 export function escapeSsml(text: string): string {
   return text
-    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, ' ')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
