@@ -73,3 +73,11 @@ describe('deployment profiles over every architecture stack', () => {
     expect(autoDeletes).toBe(0);
   });
 });
+
+describe('a region outside a regional table', () => {
+  it('fails at synth, naming the region and the table, never at deploy', () => {
+    const app = testApp({ gates: false });
+    expect(() => addArchitectures(app, { profile: SANDBOX, env: { account: '123456789012', region: 'ap-nowhere-9' } }))
+      .toThrow(/region "ap-nowhere-9" in SAGEMAKER_FRAMEWORK_ACCOUNTS \(lib\/sagemaker\/images\.ts\)/);
+  });
+});
