@@ -31,6 +31,8 @@ const ACTIONS_WITHOUT_RESOURCE_LEVEL: Readonly<Record<string, string>> = {
   'comprehend:BatchDetectSentiment': 'Speech chain: pre-trained Comprehend models have no ARN',
   'comprehend:DetectEntities': 'Speech chain: its resource type is a custom entity-recognizer endpoint; the pre-trained model has none',
   'comprehend:DetectKeyPhrases': 'Speech chain: pre-trained Comprehend models have no ARN',
+  'polly:SynthesizeSpeech': 'Speech chain summary: the only resource type is an optional lexicon, and none is used (Polly guide, API permissions reference: "*")',
+  'polly:StartSpeechSynthesisTask': 'Speech chain summary past SynthesizeSpeech\'s limits: as SynthesizeSpeech, no lexicon is used',
   'polly:GetSpeechSynthesisTask': 'Speech chain: no resource type (Service Authorization Reference, Amazon Polly)',
   // SageMaker jobs in a VPC look up their network before creating ENIs; EC2 Describe* has no resource type.
   'ec2:DescribeNetworkInterfaces': 'SageMaker jobs in a VPC (ENI setup)',
