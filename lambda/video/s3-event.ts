@@ -1,15 +1,13 @@
 import { HeadObjectCommand, HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import { decodeS3Key, s3KeyCandidates } from '../shared/s3-key';
 
 /**
  * The two shapes an "object created" event arrives in, reduced to one: the EventBridge event S3
  * sends when a bucket has EventBridge notifications on (what this stack uses), and the classic S3
  * event notification (`Records[].s3`), which a user may route to the same queue.
  *
- * Key encoding: the S3 notification documentation states the key is URL-encoded form-style (a
- * space arrives as `+`, "red flower.jpg" as "red+flower.jpg"). The EventBridge event structure page
- * says nothing about encoding, and field reports show the same encoded form there. So the key is
- * decoded once here, and the caller confirms the object with HeadObject, falling back to the raw
- * key (see `candidateKeys`) so a key whose literal name contains `+` or `%` is never lost.
+ * Key encoding: one rule for every handler of the project, in lambda/shared/s3-key.ts (decoded
+ * key first, the key as received second); the caller confirms the object with HeadObject.
  */
 
 export interface ObjectRef {
@@ -32,22 +30,11 @@ export class BadInputError extends Error {
   }
 }
 
-/**
- * Decode an S3 event key: `+` means space, then percent-decoding of UTF-8 bytes. A malformed
- * escape (a lone `%`, or bytes that are not UTF-8) means the key was not encoded at all: it is
- * returned unchanged so the HeadObject check decides.
- */
-export function decodeS3Key(raw: string): string {
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
-  } catch {
-    return raw;
-  }
-}
+export { decodeS3Key };
 
-/** Keys to try, most likely first: the decoded key, then the raw one if it differs. */
+/** Keys to try, most likely first (the shared rule of lambda/shared/s3-key.ts). */
 export function candidateKeys(ref: ObjectRef): string[] {
-  return ref.key === ref.rawKey ? [ref.key] : [ref.key, ref.rawKey];
+  return s3KeyCandidates(ref.rawKey);
 }
 
 export type Found = { readonly key: string; readonly head: HeadObjectCommandOutput };
