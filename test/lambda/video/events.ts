@@ -43,3 +43,13 @@ export function kinesisEvent(payloads: unknown[]): KinesisStreamEvent {
     })),
   };
 }
+
+/** The first bytes of an ISO base-media file: a 24-byte `ftyp` box with this major brand. */
+export function ftypHead(brand = 'isom'): Uint8Array {
+  return Uint8Array.from(Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftyp'), Buffer.from(brand, 'latin1'), Buffer.from([0, 0, 2, 0])]));
+}
+
+/** A GetObject body as the SDK returns it, for aws-sdk-client-mock. */
+export function byteBody(bytes: Uint8Array): never {
+  return { transformToByteArray: async () => bytes, transformToString: async () => Buffer.from(bytes).toString('utf8') } as never;
+}
