@@ -149,6 +149,7 @@ export function makeHandler(clients: ResultsClients, config: ResultsConfig) {
     const summary = {
       status: first.JobStatus,
       jobId: c.jobId,
+      versionId: row?.versionId ?? null,
       count: items.length,
       top: topNames(c.analysis, items),
       resultKey: key,

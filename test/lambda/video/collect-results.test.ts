@@ -71,7 +71,7 @@ describe('results collector', () => {
       ConditionExpression: '#a.jobId = :job',
       ExpressionAttributeNames: { '#a': 'labels' },
       ExpressionAttributeValues: expect.objectContaining({
-        ':summary': { status: 'SUCCEEDED', jobId: '6de014b0-2121-4bf0-9e31-856a18719e22', count: 2500, top: ['Tree', 'Car', 'Dog', 'Person'], resultKey: `results/${KEY}/labels.json` },
+        ':summary': { status: 'SUCCEEDED', jobId: '6de014b0-2121-4bf0-9e31-856a18719e22', versionId: 'v1', count: 2500, top: ['Tree', 'Car', 'Dog', 'Person'], resultKey: `results/${KEY}/labels.json` },
       }),
     });
   });
