@@ -263,12 +263,13 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   let completionRetries = 0;
   const quiet = new Logger({ logLevel: 'SILENT' });
   const collectorLogger = new Logger({ logLevel: 'SILENT' });
-  collectorLogger.warn = (message: unknown) => {
+  // Count what the collector logs (its decisions), without printing it.
+  collectorLogger.warn = ((message: unknown) => {
     if (String(message).startsWith('Stale completion')) staleDropped += 1;
-  };
-  collectorLogger.error = (_message: unknown, extra?: unknown) => {
+  }) as Logger['warn'];
+  collectorLogger.error = ((_message: unknown, extra?: unknown) => {
     if (/not recorded in the index yet|No index row/.test(String((extra as { error?: Error })?.error?.message))) completionRetries += 1;
-  };
+  }) as Logger['warn'];
   const starter = makeStarter(
     { rekognition: rekognitionClient, s3: s3Client, sqs: sqsClient, dynamo: dynamoClient, logger: quiet, random },
     {
