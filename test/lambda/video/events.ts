@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KinesisStreamEvent, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 
 const DIR = path.join(__dirname, '../../fixtures/video');
 
@@ -27,21 +27,6 @@ export function objectCreated(key: string, versionId = 'v1', size = 1024): Recor
   const event = fixture<{ detail: { object: Record<string, unknown> } }>('eventbridge-object-created.json');
   event.detail.object = { ...event.detail.object, key: encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/'), 'version-id': versionId, size };
   return event;
-}
-
-/** A Kinesis event whose records carry these stream-processor outputs (objects JSON-encoded, strings as is). */
-export function kinesisEvent(payloads: unknown[]): KinesisStreamEvent {
-  const template = fixture<KinesisStreamEvent['Records'][number]>('kinesis-record.json');
-  return {
-    Records: payloads.map((p, i) => ({
-      ...template,
-      kinesis: {
-        ...template.kinesis,
-        sequenceNumber: `4959033827149025660855969253836157109592157598913658889${i}`,
-        data: Buffer.from(typeof p === 'string' ? p : JSON.stringify(p)).toString('base64'),
-      },
-    })),
-  };
 }
 
 /** The first bytes of an ISO base-media file: a 24-byte `ftyp` box with this major brand. */
