@@ -26,9 +26,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as jpeg from 'jpeg-js';
 import { confidence, requiredEnv } from './settings';
 
-/** GetImages: one request covers at most 300 s, and samples no closer than 200 ms (API reference, GetImages). */
-export const GET_IMAGES_MAX_RANGE_MS = 300_000;
-export const GET_IMAGES_MIN_INTERVAL_MS = 200;
+import { GET_IMAGES_MAX_RANGE_MS, GET_IMAGES_MIN_INTERVAL_MS } from './live-limits';
+
+export { GET_IMAGES_MAX_RANGE_MS, GET_IMAGES_MIN_INTERVAL_MS };
 /** Rekognition errors that mean "slow down": the frame waits for the next run. */
 const THROTTLES = new Set(['ThrottlingException', 'ProvisionedThroughputExceededException', 'ServiceUnavailableException', 'InternalServerError', 'ClientLimitExceededException']);
 
