@@ -23,7 +23,7 @@ import { Construct } from 'constructs';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import { SecureKey } from '../constructs/secure-key';
 import { SecureLogGroup } from '../constructs/secure-log-group';
-import { acknowledge, acknowledgeBucketGrant, acknowledgeKeyGrant, acknowledgeResource } from '../gates';
+import { acknowledge, acknowledgeBucketGrant, acknowledgeKeyGrant, acknowledgeResource, acknowledgeStreamReadGrant } from '../gates';
 import { ArchitectureStack, ArchitectureStackProps } from './architecture';
 
 const GLUE_DIR = path.join(__dirname, '../../glue');
@@ -304,6 +304,7 @@ export class DataLakeStack extends ArchitectureStack {
     // The table must exist before Firehose starts converting against it.
     deliveryCfn.addResourceDependency(eventsCfnTable);
     acknowledgeBucketGrant(firehoseRole, lake, 'readWrite');
+    acknowledgeStreamReadGrant(firehoseRole);
     acknowledge(this.deliveryStream, 'AwsSolutions-KDF1',
       'The source is a Kinesis stream encrypted with the CMK; Firehose cannot add its own server-side encryption on a Kinesis source, and it writes SSE-KMS objects with the same key');
 
@@ -452,9 +453,18 @@ export class DataLakeStack extends ArchitectureStack {
     acknowledgeBucketGrant(emrJobRole, lake, 'readWrite', `${ZONES.emrLogs}*`);
     emrLogs.grantWrite(emrJobRole);
     emrJobRole.addToPolicy(new iam.PolicyStatement({
-      actions: ['logs:DescribeLogGroups', 'logs:DescribeLogStreams'],
+      actions: ['logs:DescribeLogStreams'],
       resources: [emrLogs.logGroupArn],
     }));
+    // EMR Serverless looks the log group up before writing to it. logs:DescribeLogGroups takes no
+    // resource type (Service Authorization Reference, CloudWatch Logs): on one log group's ARN it
+    // authorizes nothing, so it is granted on the account-wide ARN the EMR Serverless guide uses
+    // ("Logging for EMR Serverless with Amazon CloudWatch":
+    // https://docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/logging.html).
+    const accountLogGroups = this.formatArn({ service: 'logs', resource: '*' });
+    emrJobRole.addToPolicy(new iam.PolicyStatement({ actions: ['logs:DescribeLogGroups'], resources: [accountLogGroups] }));
+    acknowledgeResource(emrJobRole, accountLogGroups,
+      'logs:DescribeLogGroups (a list action, read-only) has no resource-level permissions; the account-wide logs ARN of this region is the narrowest it accepts');
 
     // ---------------------------------------------------------------- Athena
     this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {

@@ -110,7 +110,9 @@ export class LiveFaceSearch extends Construct {
     // DetectFaces has no resource types (Service Authorization Reference, Amazon Rekognition:
     // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrekognition.html).
     fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'FindFaces', actions: ['rekognition:DetectFaces'], resources: ['*'] }));
-    this.state.grantReadWriteData(fn);
+    // GetItem and UpdateItem only (grantReadWriteData would add stream actions on the table ARN).
+    this.state.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.key.grantEncryptDecrypt(fn);
     this.alertTopic.grantPublish(fn);
     props.bucket.grantPut(fn, `${FRAMES_PREFIX}*`);
     acknowledgeBucketGrant(fn.role, props.bucket, 'put', `${FRAMES_PREFIX}*`);

@@ -39,7 +39,10 @@ export class ResultsCollector extends Construct {
     this.function = fn;
     props.bucket.grantPut(fn, `${RESULTS_PREFIX}${VIDEOS_PREFIX}*`);
     acknowledgeBucketGrant(fn.role, props.bucket, 'put', `${RESULTS_PREFIX}${VIDEOS_PREFIX}*`);
-    props.index.grantReadWriteData(fn);
+    // The collector reads a row and updates one attribute (GetItem, UpdateItem); grantReadWriteData
+    // would also grant the table's stream actions on the table ARN, where they authorize nothing.
+    props.index.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.key.grantEncryptDecrypt(fn);
     // The Get* stored-video operations have no resource types (Service Authorization Reference, Amazon Rekognition).
     fn.role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ReadVideoAnalyses',
