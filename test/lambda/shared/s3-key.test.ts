@@ -19,7 +19,7 @@ function bucketWith(...keys: string[]): void {
 async function found(eventKey: string): Promise<{ video?: string; speech: string }> {
   const [ref] = objectRefsFrom({ source: 'aws.s3', detail: { bucket: { name: 'media' }, object: { key: eventKey } } });
   const video = (await findObject(new S3Client({}), ref))?.key;
-  const speech = (await makePrepareMedia(new S3Client({}))({ bucket: 'media', key: eventKey, executionName: 'e' })).key;
+  const speech = (await makePrepareMedia(new S3Client({}))({ bucket: 'media', key: eventKey, executionName: 'e', executionArn: 'arn:aws:states:eu-west-1:111122223333:execution:SpeechChain:e' })).key;
   return { video, speech };
 }
 
