@@ -273,7 +273,8 @@ export function makeHandler(clients: FrameSearchClients, config: FrameSearchConf
       return { status: 'busy', frames: 0, framesWithFaces: 0, alerts: 0, suppressed: 0 };
     }
     const end = started - config.lagMs;
-    // First run: the last minute. Never further back than GetImages takes in one request.
+    // First run: the last minute. Never further back than the stream keeps media (24 h); one run
+    // covers at most GET_IMAGES_MAX_RANGE_MS, the rest is left to the next runs.
     const from = Math.max(held.processedUntil ?? end - 60_000, end - 24 * 3600_000);
     const to = Math.min(end, from + GET_IMAGES_MAX_RANGE_MS);
     let done = from;
