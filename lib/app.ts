@@ -65,7 +65,7 @@ export function addArchitectures(app: App, props: ArchitecturesProps): Architect
     dataLake,
     new VideoAnalysisStack(app, 'VideoAnalysis', {
       ...common,
-      description: 'Rekognition Video: S3 -> async jobs (20-job quota) -> SNS -> SQS -> results in S3 + index; image moderation; opt-in live face search (`-c video.streaming=true`)',
+      description: 'Rekognition Video: S3 -> async jobs (20-job quota) -> SNS -> SQS -> results in S3 + index; image labels, faces, text, moderation, celebrities; opt-in live face search on Kinesis Video frames (`-c video.streaming=true`)',
       streaming: appOptIn(app, 'video.streaming'),
     }),
     new SpeechChainStack(app, 'SpeechChain', {

@@ -48,7 +48,11 @@ const ACTIONS_WITHOUT_RESOURCE_LEVEL: Readonly<Record<string, string>> = {
   'rekognition:GetFaceDetection': 'Rekognition Video job results (VideoAnalysis results collector)',
   'rekognition:GetContentModeration': 'Rekognition Video job results (VideoAnalysis results collector)',
   'rekognition:GetTextDetection': 'Rekognition Video job results (VideoAnalysis results collector, optional analysis)',
-  'rekognition:DetectModerationLabels': 'Stock moderation model; a resource (project version) exists only for custom adapters (VideoAnalysis image moderator)',
+  'rekognition:DetectModerationLabels': 'Stock moderation model; a resource (project version) exists only for custom adapters (VideoAnalysis image analysis)',
+  'rekognition:DetectLabels': 'Rekognition Image, no resource type (VideoAnalysis image analysis)',
+  'rekognition:DetectFaces': 'Rekognition Image, no resource type (VideoAnalysis image analysis and live frame search)',
+  'rekognition:DetectText': 'Rekognition Image, no resource type (VideoAnalysis image analysis)',
+  'rekognition:RecognizeCelebrities': 'Rekognition Image, no resource type (VideoAnalysis image analysis)',
 };
 
 function synthAll(profile: DeploymentProfile) {
