@@ -6,6 +6,7 @@
  */
 import type { CreateProcessingJobRequest } from '@aws-sdk/client-sagemaker';
 import { Token } from 'aws-cdk-lib';
+import { isJobName } from './training-request';
 
 export interface EvaluationRequestInput {
   /** 1-63 letters, digits and hyphens (CreateProcessingJob's ProcessingJobName). */
@@ -30,7 +31,6 @@ export interface EvaluationRequestInput {
   readonly threshold?: number;
 }
 
-const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 const known = (v: unknown): boolean => !(typeof v === 'string' || typeof v === 'number') || !Token.isUnresolved(v);
 const CODE_DIR = '/opt/ml/processing/code';
 const SCORED_DIR = '/opt/ml/processing/scored';
@@ -38,7 +38,7 @@ const OUTPUT_DIR = '/opt/ml/processing/evaluation';
 
 export function buildEvaluationRequest(input: EvaluationRequestInput): CreateProcessingJobRequest {
   const problems: string[] = [];
-  if (known(input.jobName) && !JOB_NAME.test(input.jobName)) {
+  if (known(input.jobName) && !isJobName(input.jobName)) {
     problems.push(`jobName must be 1-63 letters, digits or hyphens (got ${JSON.stringify(input.jobName)})`);
   }
   const runtime = input.maxRuntimeInSeconds ?? 1800;

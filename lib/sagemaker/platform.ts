@@ -89,7 +89,7 @@ export function passExecutionRole(props: PlatformResources): iam.PolicyStatement
 /** The acknowledgements of a state machine role that launches SageMaker jobs named per run. */
 export function acknowledgeJobRole(machine: sfn.StateMachine, resourceTypes: string[]): void {
   acknowledge(machine.role, 'AwsSolutions-IAM5[Resource::*]',
-    'sagemaker:ListTags as the Step Functions policies for SageMaker grant it, and what CDK adds for logging and tracing: the CloudWatch Logs delivery APIs (logs:CreateLogDelivery, DescribeLogGroups, ...) and xray:GetSampling* accept no resource');
+    'Added by CDK for state machine logging and tracing: the CloudWatch Logs delivery APIs (logs:CreateLogDelivery, DescribeLogGroups, ...) and xray:GetSampling* accept no resource');
   for (const kind of resourceTypes) {
     acknowledgeResource(machine.role, sageMakerArn(machine, kind),
       'Job, model and config names come from the run name at execution time; creation is conditioned on this VPC, network isolation and the stack key');

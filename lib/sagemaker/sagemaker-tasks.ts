@@ -86,21 +86,19 @@ export class SageMakerTasks {
 
   /**
    * What Step Functions needs around the jobs themselves (SAGEMAKER_SFN_IAM_DOC): its managed rule
-   * of each `.sync` task, exactly those, and sagemaker:ListTags on "*" as the documented policies
-   * grant it. AddTags goes with each resource a task creates (the state machines grant it there).
+   * for each `.sync` task, exactly those, and sagemaker:ListTags and sagemaker:AddTags on what the
+   * tasks create (Step Functions reads and writes the tags of the resources it creates and
+   * follows). The documented policies grant ListTags on "*"; the Service Authorization Reference
+   * gives ListTags resource types (every SageMaker resource that carries tags), so here it is
+   * granted on the ARNs of the resources this state machine creates, the ones it can be asked about.
    */
-  public grantStepFunctionsAccess(role: iam.IRole): void {
+  public grantStepFunctionsAccess(role: iam.IRole, createdArns: string[]): void {
     const stack = Stack.of(this.scope);
     const rules = this.syncIntegrations.map((i) => stack.formatArn({ service: 'events', resource: 'rule', resourceName: SYNC_RULES[i] }));
     if (rules.length > 0) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SyncEventRules', actions: SYNC_RULE_ACTIONS, resources: rules }));
     }
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ListTagsForSync',
-      actions: ['sagemaker:ListTags'],
-      // As in every policy of SAGEMAKER_SFN_IAM_DOC: Step Functions reads the tags of the resources it follows.
-      resources: ['*'],
-    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TagWhatTheRunCreates', actions: ['sagemaker:AddTags', 'sagemaker:ListTags'], resources: createdArns }));
   }
 }
 

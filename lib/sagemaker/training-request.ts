@@ -60,21 +60,24 @@ export const MAX_WAIT_WITHOUT_CHECKPOINTS = 3600;
 /** CreateTrainingJob's ceiling for MaxRuntimeInSeconds (28 days). */
 export const MAX_RUNTIME_LIMIT = 2_419_200;
 /**
- * Job name patterns of the SageMaker API reference: TrainingJobName (also ModelName,
- * TransformJobName, ProcessingJobName, EndpointConfigName) 1-63 characters,
+ * Job names as the SageMaker API reference constrains them: a length AND a pattern (the pattern
+ * alone lets hyphens through uncounted). TrainingJobName (also ModelName, TransformJobName,
+ * ProcessingJobName, EndpointConfigName): 1-63 characters,
  * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTrainingJob.html;
- * HyperParameterTuningJobName 1-32,
+ * HyperParameterTuningJobName: 1-32,
  * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateHyperParameterTuningJob.html.
  */
-export const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-export const TUNING_JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$/;
+const NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
+export const isJobName = (name: string): boolean => name.length <= 63 && NAME_PATTERN.test(name);
+export const isTuningJobName = (name: string): boolean => name.length <= 32 && NAME_PATTERN.test(name);
 
 /** Throw, naming the value, unless `name` is a valid tuning job name (1-32 letters, digits, hyphens). */
 export function validateTuningJobName(name: string): void {
-  if (!TUNING_JOB_NAME.test(name)) {
+  if (!isTuningJobName(name)) {
     throw new Error(`A tuning job name must be 1-32 letters, digits or hyphens, starting with a letter or digit (got ${JSON.stringify(name)}, ${name.length} characters)`);
   }
 }
+
 const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
 const LOCAL_CHECKPOINT_DIR = '/opt/ml/checkpoints';
 const CODE_CHANNEL_DIR = '/opt/ml/input/data/code';
@@ -86,7 +89,7 @@ export function validateTrainingInput(input: TrainingRequestInput): void {
   const problems: string[] = [];
   const spot = input.spot ?? true;
   const runtime = input.maxRuntimeInSeconds;
-  if (known(input.jobName) && !JOB_NAME.test(input.jobName)) {
+  if (known(input.jobName) && !isJobName(input.jobName)) {
     problems.push(`jobName must be 1-63 letters, digits or hyphens (got ${JSON.stringify(input.jobName)}, ${input.jobName.length} characters)`);
   }
   if (known(runtime) && (!Number.isInteger(runtime) || runtime < 1 || runtime > MAX_RUNTIME_LIMIT)) {

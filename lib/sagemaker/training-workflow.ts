@@ -230,11 +230,6 @@ export class TrainingWorkflow extends Construct {
         ],
         resources: [arn('training-job'), arn('transform-job'), arn('processing-job')],
       }),
-      // Step Functions tags what it creates; AddTags is a dependent action of every Create* here.
-      new iam.PolicyStatement({
-        sid: 'TagWhatTheRunCreates', actions: ['sagemaker:AddTags'],
-        resources: [...created.map(arn), ...(props.endpoint ? [props.endpoint.arn] : [])],
-      }),
       passExecutionRole(props),
       ...guard.denies(['sagemaker:CreateTrainingJob', 'sagemaker:CreateProcessingJob', 'sagemaker:CreateModel']),
       ...(props.endpoint === undefined ? [] : [
@@ -245,7 +240,8 @@ export class TrainingWorkflow extends Construct {
     for (const st of statements) {
       machine.addToRolePolicy(st);
     }
-    tasks.grantStepFunctionsAccess(machine.role);
+    // Step Functions tags what it creates (AddTags is a dependent action of every Create* here).
+    tasks.grantStepFunctionsAccess(machine.role, [...created.map(arn), ...(props.endpoint ? [props.endpoint.arn] : [])]);
     const evaluations = 'training-output/*/evaluation/*';
     props.modelsBucket.grantRead(machine.role, evaluations);
     acknowledgeBucketGrant(machine.role, props.modelsBucket, 'read', evaluations);

@@ -77,13 +77,12 @@ export class TuningWorkflow extends Construct {
         actions: ['sagemaker:DescribeHyperParameterTuningJob', 'sagemaker:StopHyperParameterTuningJob', 'sagemaker:ListTrainingJobsForHyperParameterTuningJob', 'sagemaker:DescribeTrainingJob'],
         resources: [arn('hyper-parameter-tuning-job'), arn('training-job')],
       }),
-      new iam.PolicyStatement({ sid: 'TagWhatTheRunCreates', actions: ['sagemaker:AddTags'], resources: [arn('hyper-parameter-tuning-job'), arn('training-job')] }),
       passExecutionRole(props),
       ...guard.denies(['sagemaker:CreateHyperParameterTuningJob']),
     ]) {
       this.stateMachine.addToRolePolicy(st);
     }
-    tasks.grantStepFunctionsAccess(this.stateMachine.role);
+    tasks.grantStepFunctionsAccess(this.stateMachine.role, [arn('hyper-parameter-tuning-job'), arn('training-job')]);
     acknowledgeJobRole(this.stateMachine, ['hyper-parameter-tuning-job', 'training-job']);
   }
 }
