@@ -14,18 +14,16 @@
  * deploy (endpoints, auto scaling, batch transform, inference pipelines) and security (root access,
  * IMDSv2, least privilege, private VPC, encryption between instances).
  */
-import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { PrivateVpc } from '../constructs/private-vpc';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import { SecureKey } from '../constructs/secure-key';
-import { acknowledge, acknowledgeBucketGrant, acknowledgeResource } from '../gates';
 import { SageMakerExecutionRole } from '../sagemaker/execution-role';
 import { RealtimeEndpoint } from '../sagemaker/hosting';
 import { LockedDownNotebook } from '../sagemaker/notebook';
-import { TrainingDataLocation } from '../sagemaker/platform';
+import { PlatformResources, TrainingDataLocation } from '../sagemaker/platform';
 import { EVALUATION_CODE_PREFIX, SOURCE_DIR_KEY, TrainingWorkflow, TrainingWorkflowProps } from '../sagemaker/training-workflow';
 import { TuningWorkflow } from '../sagemaker/tuning-workflow';
 import { ArchitectureStack, ArchitectureStackProps } from './architecture';
@@ -80,23 +78,8 @@ export class SageMakerPlatformStack extends ArchitectureStack {
     if (props.endpoint && props.modelDataUrl === undefined) {
       throw new Error('sagemaker.endpoint=true needs -c sagemaker.modelDataUrl=s3://<models bucket>/training-output/<job>/output/model.tar.gz (the ModelDataUrl of a training run)');
     }
-    const key = new SecureKey(this, 'Key', {
-      description: 'SageMaker platform: buckets, training volumes, artifacts, endpoint, notebook, logs',
-      removalPolicy: profile.removalPolicy,
-      pendingWindow: profile.keyPendingWindow,
-    });
-    const accessLogs = new AccessLogsBucket(this, 'AccessLogs', { removalPolicy: profile.removalPolicy, autoDeleteObjects: profile.autoDeleteObjects });
-    const bucket = (bucketId: string) => new SecureBucket(this, bucketId, {
-      encryptionKey: key,
-      serverAccessLogsBucket: accessLogs,
-      removalPolicy: profile.removalPolicy,
-      autoDeleteObjects: profile.autoDeleteObjects,
-      noncurrentVersionExpiration: profile.noncurrentVersionExpiration,
-    });
+    const { key, bucket, checkpoints, models, inference } = this.storage(props);
     this.trainingData = props.trainingData ?? { bucket: bucket('TrainingData'), prefix: 'datasets/' };
-    const checkpoints = bucket('Checkpoints');
-    const models = bucket('Models');
-    const inference = bucket('Inference');
 
     this.vpc = new PrivateVpc(this, 'Network', {
       encryptionKey: key,
@@ -110,27 +93,18 @@ export class SageMakerPlatformStack extends ArchitectureStack {
     }
 
     const execution = new SageMakerExecutionRole(this, 'Execution', { vpc: this.vpc.vpc, securityGroup: this.vpc.securityGroup, encryptionKey: key });
-    grantJobData(execution.role, this.trainingData, [checkpoints, models, inference]);
-    const platform = {
-      executionRole: execution.role,
-      encryptionKey: key,
-      vpc: this.vpc.vpc,
-      securityGroup: this.vpc.securityGroup,
-      trainingData: this.trainingData,
-      checkpointsBucket: checkpoints,
-      modelsBucket: models,
-      inferenceBucket: inference,
-      logRetention: profile.logRetention,
-      removalPolicy: profile.removalPolicy,
+    execution.grantDataAccess(this.trainingData, [checkpoints, models, inference]);
+    const platform: PlatformResources = {
+      executionRole: execution.role, encryptionKey: key, vpc: this.vpc.vpc, securityGroup: this.vpc.securityGroup,
+      trainingData: this.trainingData, checkpointsBucket: checkpoints, modelsBucket: models, inferenceBucket: inference,
+      logRetention: profile.logRetention, removalPolicy: profile.removalPolicy,
     };
 
     const endpoint = props.endpoint ? new RealtimeEndpoint(this, 'Hosting', {
       ...platform,
       modelDataUrl: props.modelDataUrl!,
-      instanceType: 'ml.m5.large',
       minInstances: profile.maxAzs,
       maxInstances: profile.maxAzs * 2,
-      removalPolicy: profile.removalPolicy,
     }) : undefined;
     // CreateModel and CreateEndpoint check the role's access to the artifact: its policy comes first.
     endpoint?.node.addDependency(execution.role);
@@ -153,48 +127,47 @@ export class SageMakerPlatformStack extends ArchitectureStack {
       notebook.node.addDependency(...Object.values(this.vpc.interfaceEndpoints));
       new CfnOutput(this, 'NotebookName', { value: notebook.notebook.attrNotebookInstanceName });
     }
+    this.addOutputs(platform, endpoint);
+  }
 
+  /** The key and the buckets, directly in the stack (stateful: their logical ids stay as they were). */
+  private storage(props: SageMakerPlatformStackProps) {
+    const { profile } = props;
+    const key = new SecureKey(this, 'Key', {
+      description: 'SageMaker platform: buckets, training volumes, artifacts, endpoint, notebook, logs',
+      removalPolicy: profile.removalPolicy,
+      pendingWindow: profile.keyPendingWindow,
+    });
+    const accessLogs = new AccessLogsBucket(this, 'AccessLogs', { removalPolicy: profile.removalPolicy, autoDeleteObjects: profile.autoDeleteObjects });
+    const bucket = (bucketId: string) => new SecureBucket(this, bucketId, {
+      encryptionKey: key,
+      serverAccessLogsBucket: accessLogs,
+      removalPolicy: profile.removalPolicy,
+      autoDeleteObjects: profile.autoDeleteObjects,
+      noncurrentVersionExpiration: profile.noncurrentVersionExpiration,
+    });
+    return { key, bucket, checkpoints: bucket('Checkpoints'), models: bucket('Models'), inference: bucket('Inference') };
+  }
+
+  /** What the CLI and a user need from a deployed platform (lib/sagemaker/cli.ts reads them). */
+  private addOutputs(p: PlatformResources, endpoint?: RealtimeEndpoint): void {
     const outputs: Record<string, string> = {
       TrainingStateMachineArn: this.workflow.trainingStateMachine.stateMachineArn,
       TuningStateMachineArn: this.tuning.stateMachine.stateMachineArn,
-      ExecutionRoleArn: execution.role.roleArn,
-      TrainingDataUri: `s3://${this.trainingData.bucket.bucketName}/${this.trainingData.prefix}`,
-      CheckpointsBucketName: checkpoints.bucketName,
-      ModelsBucketName: models.bucketName,
-      SourceDirUri: `s3://${models.bucketName}/${SOURCE_DIR_KEY}`,
-      EvaluationCodeUri: `s3://${models.bucketName}/${EVALUATION_CODE_PREFIX}`,
-      InferenceBucketName: inference.bucketName,
-      KeyArn: key.keyArn,
-      SubnetIds: this.vpc.vpc.isolatedSubnets.map((s) => s.subnetId).join(','),
-      SecurityGroupId: this.vpc.securityGroup.securityGroupId,
+      ExecutionRoleArn: p.executionRole.roleArn,
+      TrainingDataUri: `s3://${p.trainingData.bucket.bucketName}/${p.trainingData.prefix}`,
+      CheckpointsBucketName: p.checkpointsBucket.bucketName,
+      ModelsBucketName: p.modelsBucket.bucketName,
+      SourceDirUri: `s3://${p.modelsBucket.bucketName}/${SOURCE_DIR_KEY}`,
+      EvaluationCodeUri: `s3://${p.modelsBucket.bucketName}/${EVALUATION_CODE_PREFIX}`,
+      InferenceBucketName: p.inferenceBucket.bucketName,
+      KeyArn: p.encryptionKey.keyArn,
+      SubnetIds: p.vpc.isolatedSubnets.map((s) => s.subnetId).join(','),
+      SecurityGroupId: p.securityGroup.securityGroupId,
       ...(endpoint ? { EndpointName: endpoint.endpoint.attrEndpointName } : {}),
     };
     for (const [name, value] of Object.entries(outputs)) {
       new CfnOutput(this, name, { value });
     }
   }
-}
-
-/**
- * What jobs read and write: the dataset's prefix read-only, checkpoints, models and inference
- * output read-write. A bucket of this stack is acknowledged by its logical id; one from elsewhere
- * (the data lake's curated bucket, imported or in another stack) only has a name once references
- * are resolved, so its wildcard findings are computed then, in the same form cdk-nag reports them.
- */
-function grantJobData(role: iam.Role, data: TrainingDataLocation, readWrite: SecureBucket[]): void {
-  for (const b of readWrite) {
-    b.grantReadWrite(role);
-    acknowledgeBucketGrant(role, b, 'readWrite');
-  }
-  const pattern = `${data.prefix}*`;
-  data.bucket.grantRead(role, pattern);
-  if (data.bucket.node.scope !== undefined && Stack.of(data.bucket) === Stack.of(role)) {
-    acknowledgeBucketGrant(role, data.bucket, 'read', pattern);
-    return;
-  }
-  const reason = `Read-only grant on the dataset prefix "${pattern}" of the external bucket ${data.bucket.node.path}; the wildcards are the action family and the object keys`;
-  for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) {
-    acknowledge(role, `AwsSolutions-IAM5[Action::${action}]`, reason);
-  }
-  acknowledgeResource(role, data.bucket.arnForObjects(pattern), reason);
 }
