@@ -10,12 +10,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ArnFormat, CfnMapping, CfnOutput, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnMapping, CfnOutput, Duration, Fn, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as emrs from 'aws-cdk-lib/aws-emrserverless';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
@@ -23,7 +24,7 @@ import { Construct } from 'constructs';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import { SecureKey } from '../constructs/secure-key';
 import { SecureLogGroup } from '../constructs/secure-log-group';
-import { acknowledge, acknowledgeBucketGrant, acknowledgeKeyGrant, acknowledgeResource } from '../gates';
+import { acknowledge, acknowledgeBucketGrant, acknowledgeKeyGrant, acknowledgeResource, acknowledgeStreamReadGrant } from '../gates';
 import { ArchitectureStack, ArchitectureStackProps } from './architecture';
 
 const GLUE_DIR = path.join(__dirname, '../../glue');
@@ -207,6 +208,8 @@ export class DataLakeStack extends ArchitectureStack {
     this.database = new glue.Database(this, 'Catalog', {
       description: 'Data lake of the Kinesis sample architecture: raw events (Firehose) and crawled landing CSV',
     });
+    // aws-cdk-lib retains a Glue database by default; in sandbox it goes with the stack.
+    this.database.applyRemovalPolicy(profile.removalPolicy);
     const partitionProjection: glue.PartitionProjection = Object.fromEntries(
       schema.partition_keys.map((k) => [
         k.name,
@@ -269,6 +272,11 @@ export class DataLakeStack extends ArchitectureStack {
       }),
     });
     const deliveryCfn = this.deliveryStream.node.defaultChild as firehose.CfnDeliveryStream;
+    // The L2 creates the delivery log stream inside the log group, retained by default: in sandbox
+    // it goes with the stack like its group.
+    for (const stream of firehoseLogGroup.node.children.filter((c): c is logs.LogStream => c instanceof logs.LogStream)) {
+      stream.applyRemovalPolicy(profile.removalPolicy);
+    }
     // The L2 adds a region -> Firehose CIDR mapping for `connections` (Redshift/HTTP destinations
     // in a VPC). An S3 destination never uses it, and CloudFormation warns on an unused mapping.
     const cidrMapping = this.node.children.find((c) => c instanceof CfnMapping && c.node.id.endsWith('aws-kinesisfirehose.CidrBlocks'));
@@ -304,6 +312,7 @@ export class DataLakeStack extends ArchitectureStack {
     // The table must exist before Firehose starts converting against it.
     deliveryCfn.addResourceDependency(eventsCfnTable);
     acknowledgeBucketGrant(firehoseRole, lake, 'readWrite');
+    acknowledgeStreamReadGrant(firehoseRole);
     acknowledge(this.deliveryStream, 'AwsSolutions-KDF1',
       'The source is a Kinesis stream encrypted with the CMK; Firehose cannot add its own server-side encryption on a Kinesis source, and it writes SSE-KMS objects with the same key');
 
@@ -313,6 +322,9 @@ export class DataLakeStack extends ArchitectureStack {
       cloudWatchEncryption: glue.CloudWatchEncryption.kms(key),
       jobBookmarksEncryption: glue.JobBookmarksEncryption.clientSideKms(key),
     });
+    // Retained by default in aws-cdk-lib, under a name fixed at creation: a retained one would make
+    // the next deploy fail with AlreadyExistsException.
+    glueSecurity.applyRemovalPolicy(profile.removalPolicy);
     // The curate package, zipped: `curate/` at the root of the archive so `import curate` works
     // on Glue (--extra-py-files) and on EMR Serverless (spark.submit.pyFiles). An s3 asset, so no
     // deployment Lambda is needed to upload it.
@@ -320,22 +332,32 @@ export class DataLakeStack extends ArchitectureStack {
       path: GLUE_DIR,
       exclude: ['jobs', '**/__pycache__', '**/*.pyc'],
     });
-    const jobLogs = new SecureLogGroup(this, 'CurateJobLogs', {
+    // Glue 5.0 writes a job's logs to /aws-glue/jobs/error and /aws-glue/jobs/output, groups the whole
+    // account shares and that never expire, unless the job names a prefix of its own with
+    // --custom-logGroup-prefix: then <prefix>/error and <prefix>/output ("Logging for AWS Glue jobs":
+    // https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html; the 4.0-era
+    // --continuous-log-logGroup is ignored by 5.0). The stack owns both groups, under a prefix
+    // unique to this deployment (the stack id's UUID).
+    const glueLogPrefix = Fn.join('', ['/aws-glue/jobs/', this.stackName, '-', Fn.select(2, Fn.split('/', Aws.STACK_ID))]);
+    const jobLogs = (['error', 'output'] as const).map((kind) => new SecureLogGroup(this, kind === 'error' ? 'CurateJobLogs' : 'CurateJobOutputLogs', {
       encryptionKey: key,
       retention: profile.logRetention,
       removalPolicy: profile.removalPolicy,
-    });
+      logGroupName: Fn.join('/', [glueLogPrefix, kind]),
+    }));
     const jobRole = new iam.Role(this, 'CurateJobRole', {
       assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
       description: 'Glue curation job: read raw and landing events, write the curated zone',
     });
     this.grantCurationAccess(jobRole, lake, curatePackage);
-    // Glue writes driver/executor logs to its own /aws-glue/jobs/* groups and, with the security
-    // configuration, associates the key with them.
-    const glueJobLogs = this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-glue/jobs/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    // Driver and executor streams in the two groups; with the security configuration's CloudWatch
+    // encryption Glue also (re)associates the key with the group it writes to.
+    for (const group of jobLogs) {
+      group.grantWrite(jobRole);
+    }
     jobRole.addToPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-      resources: [glueJobLogs],
+      actions: ['logs:CreateLogGroup', 'logs:AssociateKmsKey'],
+      resources: jobLogs.map((g) => g.logGroupArn),
     }));
     jobRole.addToPolicy(new iam.PolicyStatement({
       // cloudwatch:PutMetricData has no resource-level permissions; the namespace condition scopes it.
@@ -354,8 +376,8 @@ export class DataLakeStack extends ArchitectureStack {
       maxRetries: 0,
       timeout: Duration.hours(1),
       securityConfiguration: glueSecurity,
-      continuousLogging: { enabled: true, logGroup: jobLogs },
       defaultArguments: {
+        '--custom-logGroup-prefix': glueLogPrefix,
         // Each run curates the whole history: a run is a complete, reproducible training dataset
         // whose encodings and imputation means are fitted on all of it (SageMaker trains on one
         // run). Bookmarks stay available per run (--job-bookmark-option job-bookmark-enable) for
@@ -456,9 +478,18 @@ export class DataLakeStack extends ArchitectureStack {
     acknowledgeBucketGrant(emrJobRole, lake, 'readWrite', `${ZONES.emrLogs}*`);
     emrLogs.grantWrite(emrJobRole);
     emrJobRole.addToPolicy(new iam.PolicyStatement({
-      actions: ['logs:DescribeLogGroups', 'logs:DescribeLogStreams'],
+      actions: ['logs:DescribeLogStreams'],
       resources: [emrLogs.logGroupArn],
     }));
+    // EMR Serverless looks the log group up before writing to it. logs:DescribeLogGroups takes no
+    // resource type (Service Authorization Reference, CloudWatch Logs): on one log group's ARN it
+    // authorizes nothing, so it is granted on the account-wide ARN the EMR Serverless guide uses
+    // ("Logging for EMR Serverless with Amazon CloudWatch":
+    // https://docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/logging.html).
+    const accountLogGroups = this.formatArn({ service: 'logs', resource: '*' });
+    emrJobRole.addToPolicy(new iam.PolicyStatement({ actions: ['logs:DescribeLogGroups'], resources: [accountLogGroups] }));
+    acknowledgeResource(emrJobRole, accountLogGroups,
+      'logs:DescribeLogGroups (a list action, read-only) has no resource-level permissions; the account-wide logs ARN of this region is the narrowest it accepts');
 
     // ---------------------------------------------------------------- Athena
     this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
@@ -543,8 +574,6 @@ export class DataLakeStack extends ArchitectureStack {
     }
     acknowledge(jobRole, 'AwsSolutions-IAM5[Resource::*]',
       'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the Glue namespace by condition');
-    acknowledgeResource(jobRole, glueJobLogs,
-      'Glue names its driver/executor log groups itself under /aws-glue/jobs/ (suffixed with the security configuration); the role may write only there');
     acknowledgeResource(crawlerRole, crawlerLogs,
       'Crawlers log to /aws-glue/crawlers (suffixed with the security configuration when logs are encrypted); the role may write only there');
     acknowledgeResource(crawlerRole, landingTables,

@@ -183,9 +183,18 @@ describe('Glue ETL job', () => {
       DefaultArguments: Match.objectLike({
         '--job-bookmark-option': 'job-bookmark-disable',
         '--extra-py-files': Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('\\.zip$')])] }),
-        '--continuous-log-logGroup': { Ref: Match.anyValue() },
+        // Glue 5.0 reads its log groups' names from this prefix (it ignores --continuous-log-logGroup).
+        '--custom-logGroup-prefix': { 'Fn::Join': ['', ['/aws-glue/jobs/DataLake-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }]] },
       }),
     });
+    // The stack owns both groups Glue writes under that prefix.
+    for (const kind of ['error', 'output']) {
+      sandbox.template.hasResourceProperties('AWS::Logs::LogGroup', {
+        LogGroupName: { 'Fn::Join': ['/', [Match.objectLike({ 'Fn::Join': Match.anyValue() }), kind]] },
+        KmsKeyId: Match.anyValue(),
+        RetentionInDays: 365,
+      });
+    }
     const keyArn = { 'Fn::GetAtt': [logicalId(sandbox.stack, sandbox.stack.key), 'Arn'] };
     sandbox.template.hasResourceProperties('AWS::Glue::SecurityConfiguration', {
       EncryptionConfiguration: {
