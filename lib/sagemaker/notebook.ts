@@ -81,7 +81,8 @@ export class LockedDownNotebook extends Construct {
         Null: { 'sagemaker:VpcSubnets': 'false' },
         'ForAllValues:StringEquals': { 'sagemaker:VpcSubnets': props.subnetIds },
         Bool: { 'sagemaker:NetworkIsolation': 'true', 'sagemaker:InterContainerTrafficEncryption': 'true' },
-        StringEquals: { 'sagemaker:VolumeKmsKey': props.encryptionKey.keyArn },
+        // The *Arn key: sagemaker:VolumeKmsKey is deprecated (see lib/sagemaker/guardrails.ts).
+        ArnEquals: { 'sagemaker:VolumeKmsKeyArn': props.encryptionKey.keyArn },
       },
     }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({

