@@ -74,7 +74,7 @@ export function addArchitectures(app: App, props: ArchitecturesProps): Architect
     }),
     new SageMakerPlatformStack(app, 'SageMakerPlatform', {
       ...common,
-      description: 'Private no-internet VPC -> Managed Spot Training with checkpoints (Step Functions `.sync`), Bayesian tuning, serial inference pipeline (scaler -> XGBoost) for batch transform; opt-in locked-down notebook and auto-scaled endpoint',
+      description: 'Private no-internet VPC -> Managed Spot Training with checkpoints (Step Functions `.sync`), serial inference pipeline (preprocess -> PCA -> XGBoost), batch transform and evaluation of the test split (confusion matrix, F1, ROC AUC), Bayesian tuning; opt-in locked-down notebook and auto-scaled endpoint',
       notebook: appOptIn(app, 'sagemaker.notebook'),
       endpoint: appOptIn(app, 'sagemaker.endpoint'),
       modelDataUrl: app.node.tryGetContext('sagemaker.modelDataUrl'),

@@ -382,7 +382,11 @@ export class DataLakeStack extends ArchitectureStack {
       securityConfiguration: glueSecurity,
       defaultArguments: {
         '--custom-logGroup-prefix': glueLogPrefix,
-        '--job-bookmark-option': 'job-bookmark-enable',
+        // Each run curates the whole history: a run is a complete, reproducible training dataset
+        // whose encodings and imputation means are fitted on all of it (SageMaker trains on one
+        // run). Bookmarks stay available per run (--job-bookmark-option job-bookmark-enable) for
+        // incremental processing; such a run holds only the new events and is not a training set.
+        '--job-bookmark-option': 'job-bookmark-disable',
         '--raw_path': lake.s3UrlForObject(ZONES.raw),
         '--landing_path': lake.s3UrlForObject(ZONES.landingEvents),
         '--output_path': lake.s3UrlForObject(ZONES.curated),
