@@ -5,7 +5,7 @@
  */
 
 export interface DiagramCount {
-  readonly kind: 'flowchart' | 'state';
+  readonly syntax: 'flowchart' | 'state';
   /** Boxes: nodes and VPC subgraphs of a flowchart; states, the failure node, start and end of a state diagram. */
   readonly nodes: number;
   /** Arrows. */
@@ -22,11 +22,34 @@ export interface Budget {
  * what fits the width; a workflow is read top down like the Step Functions console, so it may be
  * longer. Reasons and today's counts: test/docs/budget.test.ts.
  */
-export const BUDGETS: Readonly<Record<'data flow' | 'opt-in' | 'workflow', Budget>> = {
+export const BUDGETS: Readonly<Record<DiagramKind, Budget>> = {
   'data flow': { nodes: 14, edges: 20 },
   'opt-in': { nodes: 10, edges: 12 },
-  workflow: { nodes: 28, edges: 34 },
+  workflow: { nodes: 28, edges: 32 },
 };
+
+export type DiagramKind = 'data flow' | 'opt-in' | 'workflow';
+
+/** The kind of a diagram from its heading on the page ("### Workflow: `StateMachine`"). */
+export function kindOfTitle(title: string): DiagramKind {
+  return title.startsWith('Workflow') ? 'workflow' : title.startsWith('Opt-in') ? 'opt-in' : 'data flow';
+}
+
+/** "<name>: 15 boxes > 14" for every diagram over its budget; empty when all fit. */
+export function overBudget(diagrams: Array<{ name: string; kind: DiagramKind; nodes: number; edges: number }>): string[] {
+  return diagrams.flatMap((d) => {
+    const budget = BUDGETS[d.kind];
+    return [
+      ...(d.nodes > budget.nodes ? [`${d.name}: ${d.nodes} boxes > ${budget.nodes}`] : []),
+      ...(d.edges > budget.edges ? [`${d.name}: ${d.edges} arrows > ${budget.edges}`] : []),
+    ];
+  });
+}
+
+/** Each `### <title>` of a diagram region with the Mermaid block under it. */
+export function titledBlocks(markdown: string): Array<{ title: string; source: string }> {
+  return [...markdown.matchAll(/^### (.+)\n\n```mermaid\n([\s\S]*?)\n```/gm)].map((m) => ({ title: m[1], source: m[2] }));
+}
 
 const EDGE = /\s(-->|<-->|-\.->|==>)\s?/;
 const FLOW_NODE = /^\s*([A-Za-z0-9_]+)\s*(\[|\(|\{\{|\[\/|\(\[|>)/;
@@ -39,7 +62,7 @@ export function countMermaid(source: string): DiagramCount {
     const edges = lines.filter((l) => EDGE.test(` ${l}`));
     const start = edges.some((l) => l.startsWith('[*]')) ? 1 : 0;
     const end = edges.some((l) => /-->\s*\[\*\]/.test(l)) ? 1 : 0;
-    return { kind: 'state', nodes: states + start + end, edges: edges.length };
+    return { syntax: 'state', nodes: states + start + end, edges: edges.length };
   }
   if (!lines[0]?.startsWith('flowchart')) {
     throw new Error(`not a flowchart or state diagram: ${JSON.stringify(lines[0])}`);
@@ -48,7 +71,7 @@ export function countMermaid(source: string): DiagramCount {
   const edges = body.filter((l) => EDGE.test(` ${l}`)).length;
   const subgraphs = body.filter((l) => l.startsWith('subgraph ')).length;
   const nodes = body.filter((l) => !EDGE.test(` ${l}`) && !l.startsWith('subgraph ') && l !== 'end' && FLOW_NODE.test(l)).length;
-  return { kind: 'flowchart', nodes: nodes + subgraphs, edges };
+  return { syntax: 'flowchart', nodes: nodes + subgraphs, edges };
 }
 
 /** The Mermaid blocks of a Markdown text, in order. */

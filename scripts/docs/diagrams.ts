@@ -5,14 +5,15 @@
  * edge counts, which the legibility budget checks (test/docs/budget.test.ts).
  */
 import { StackDoc, Synthesized } from './assembly';
+import { DiagramKind } from './budget';
 import { byCodeUnit, deriveFlow, FlowGraph, integrationOf, serviceName } from './flow';
 import { fenced, renderFlowchart, shortConstruct } from './mermaid';
 import { renderStateDiagram } from './states';
 import { CfnTemplate, definitionOf, isObject, Json, tokensIn } from './template';
-import { DrawnGraph, FailurePath, optInPart, simplify } from './views';
+import { DrawnGraph, FailurePath, flowOrder, optInPart, simplify } from './views';
 
 export interface Diagram {
-  readonly kind: 'data flow' | 'workflow' | 'opt-in';
+  readonly kind: DiagramKind;
   /** Heading of the diagram on the page. */
   readonly title: string;
   /** Mermaid source, without the fence. */
@@ -81,9 +82,12 @@ function stateNames(template: CfnTemplate, logicalId: string): Set<string> {
 /** One workflow diagram per state machine of the fullest synthesis, opt-in states marked. */
 function workflows(stack: StackDoc, full: StackDoc, switches: string[], synth: Synthesized): Diagram[] {
   const flow = deriveFlow(full.template, full.paths);
+  // In the order the data flow reaches them (the machine that runs the jobs before the one that tunes).
+  const order = flowOrder(simplify(flow).graph).map((n) => n.id);
+  const at = (id: string) => (order.includes(id) ? order.indexOf(id) : order.length);
   const machines = Object.entries(full.template.Resources ?? {})
     .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')
-    .sort(([a], [b]) => byCodeUnit(full.paths[a] ?? a, full.paths[b] ?? b));
+    .sort(([a], [b]) => at(a) - at(b) || byCodeUnit(a, b));
   return machines.map(([id, r]) => {
     const definition = definitionOf((r.Properties ?? {}) as Record<string, Json>);
     const construct = shortConstruct(full.paths[id] ?? id);

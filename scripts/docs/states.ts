@@ -261,7 +261,8 @@ export function renderStateDiagram(definition: Json, options: StateDiagramOption
     } else if (typeof s.Next === 'string') {
       go(s.Next);
     }
-    if (s.Type === 'Succeed' || s.End === true) {
+    // A Succeed state says it ends ("succeeds" in its box); any other last state gets the end marker.
+    if (s.End === true && s.Type !== 'Succeed') {
       addEdge(from, '[*]', undefined);
     }
     for (const c of catches(s)) {
@@ -294,7 +295,6 @@ export function renderStateDiagram(definition: Json, options: StateDiagramOption
     if (catchesIntoFailure > 0) {
       lines.push(`  ${FAILURE} : ${catchesIntoFailure === 1 ? 'also the Catch of 1 task after its retries' : `also the Catch of ${catchesIntoFailure} tasks after their retries`}`);
     }
-    addEdge(FAILURE, '[*]', undefined);
   }
   for (const e of edges.values()) {
     if (e.from === FAILURE && e.to === FAILURE) {

@@ -69,14 +69,14 @@ const MOVES = new Set(['reads', 'writes']);
 
 /**
  * Which way a read-and-write pair points (the layout ranks its first node before the second):
- * from the node to the store when the node gets its data from elsewhere (a training job reading
- * its channels writes the artifact into Models), else from the store to the node that works on
+ * from the node to the store when the node gets its data from elsewhere, a store, a queue or a
+ * service (a training job reading its channels writes the artifact into Models), else from the store to the node that works on
  * what is in it (a function invoked by a workflow reads the transcript and writes its analysis).
  */
 function bothWays(read: FlowEdge, write: FlowEdge, edges: FlowEdge[], byId: Map<string, FlowNode>): { from: string; to: string } & FlowEdge {
   const store = read.from;
   const node = read.to;
-  const fedElsewhere = edges.some((x) => x.to === node && x.from !== store && x.style === 'data' && ['store', 'messaging'].includes(byId.get(x.from)?.kind ?? ''));
+  const fedElsewhere = edges.some((x) => x.to === node && x.from !== store && x.style === 'data' && ['store', 'messaging', 'service'].includes(byId.get(x.from)?.kind ?? ''));
   return fedElsewhere ? write : read;
 }
 
