@@ -530,7 +530,7 @@ const WIRING: Record<string, Wiring> = {
       for (const from of fromNodes) {
         c.g.edge(from, to, prefix.length > 0 && words === label ? `${label} ${prefix.join(', ')}` : words);
       }
-      c.g.edge(fromNodes[0], c.firstNode((target as { DeadLetterConfig?: { Arn?: Json } }).DeadLetterConfig?.Arn), 'undeliverable events', 'failure');
+      c.g.edge(fromNodes[0], c.firstNode((target as { DeadLetterConfig?: { Arn?: Json } }).DeadLetterConfig?.Arn), 'events EventBridge could not deliver', 'failure');
     }
   },
   'AWS::Lambda::EventSourceMapping': (c, _id, p) => {
