@@ -44,6 +44,17 @@ export interface TrainingWorkflowProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Budget of the tuning state machine's Bayesian search: training jobs in all, and at once (each
+   * is one instance of `instanceType`, counted against the account's training quota).
+   * @default { maxJobs: 10, maxParallelJobs: 2 }
+   */
+  readonly tuningBudget?: TuningBudget;
+}
+
+export interface TuningBudget {
+  readonly maxJobs: number;
+  readonly maxParallelJobs: number;
 }
 
 /** Variant name shared by the CloudFormation endpoint and the configs the state machine creates. */
@@ -71,6 +82,10 @@ export class TrainingWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: TrainingWorkflowProps) {
     super(scope, id);
+    const budget = props.tuningBudget ?? { maxJobs: 10, maxParallelJobs: 2 };
+    if (!Number.isInteger(budget.maxJobs) || !Number.isInteger(budget.maxParallelJobs) || budget.maxParallelJobs < 1 || budget.maxParallelJobs > budget.maxJobs) {
+      throw new Error(`tuningBudget needs whole numbers with 1 <= maxParallelJobs <= maxJobs (got maxJobs ${budget.maxJobs}, maxParallelJobs ${budget.maxParallelJobs})`);
+    }
     const subnetIds = props.vpc.isolatedSubnets.map((s) => s.subnetId);
     const runName = sfn.JsonPath.stringAt('$.runName');
     const dataPrefix = props.trainingData.prefix;
@@ -96,7 +111,7 @@ export class TrainingWorkflow extends Construct {
     };
 
     this.trainingStateMachine = this.buildTrainingStateMachine(props, runName);
-    this.tuningStateMachine = this.buildTuningStateMachine(props, runName);
+    this.tuningStateMachine = this.buildTuningStateMachine(props, runName, budget);
     this.grantJobs(props, subnetIds);
   }
 
@@ -190,7 +205,7 @@ export class TrainingWorkflow extends Construct {
     return this.stateMachine('TrainingStateMachine', 'TrainingLogs', definition, Duration.hours(12), props);
   }
 
-  private buildTuningStateMachine(props: TrainingWorkflowProps, runName: string): sfn.StateMachine {
+  private buildTuningStateMachine(props: TrainingWorkflowProps, runName: string, budget: TuningBudget): sfn.StateMachine {
     // Built-in XGBoost (checkpoints supported) with its own validation:auc metric: no regex needed.
     const builtin: TrainingRequestInput = {
       ...this.trainingRequest,
@@ -206,7 +221,7 @@ export class TrainingWorkflow extends Construct {
       HyperParameterTuningJobConfig: {
         Strategy: 'Bayesian',
         HyperParameterTuningJobObjective: { Type: 'Maximize', MetricName: 'validation:auc' },
-        ResourceLimits: { MaxNumberOfTrainingJobs: 10, MaxParallelTrainingJobs: 2 },
+        ResourceLimits: { MaxNumberOfTrainingJobs: budget.maxJobs, MaxParallelTrainingJobs: budget.maxParallelJobs },
         ParameterRanges: {
           IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '3', MaxValue: '9', ScalingType: 'Auto' }],
           ContinuousParameterRanges: [

@@ -15,6 +15,7 @@
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PrivateVpc } from '../constructs/private-vpc';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
@@ -52,10 +53,10 @@ export interface SageMakerPlatformStackProps extends ArchitectureStackProps {
   /** Real-time endpoint with auto scaling (billed hourly). Needs `modelDataUrl`. @default false */
   readonly endpoint?: boolean;
   /**
-   * Training settings of the state machine, validated at synth (wait >= runtime, ...).
-   * @default - ml.m5.large, File mode, 3600 s runtime, 7200 s spot wait
+   * Training settings of the state machines, validated at synth (wait >= runtime, ...).
+   * @default - ml.m5.large, File mode, 3600 s runtime, 7200 s spot wait, tuning 10 jobs (2 at once)
    */
-  readonly training?: Pick<TrainingWorkflowProps, 'instanceType' | 'inputMode' | 'maxRuntimeInSeconds' | 'maxWaitTimeInSeconds'>;
+  readonly training?: Pick<TrainingWorkflowProps, 'instanceType' | 'inputMode' | 'maxRuntimeInSeconds' | 'maxWaitTimeInSeconds' | 'tuningBudget'>;
   /** model.tar.gz the endpoint serves (from a training run). @default - none; required with `endpoint` */
   readonly modelDataUrl?: string;
 }
@@ -64,6 +65,11 @@ export class SageMakerPlatformStack extends ArchitectureStack {
   public readonly vpc: PrivateVpc;
   public readonly workflow: TrainingWorkflow;
   public readonly trainingData: TrainingDataLocation;
+  public readonly key: SecureKey;
+  /** Script-mode code (`code/sourcedir.tar.gz`) and training output (`training-output/`). */
+  public readonly modelsBucket: s3.IBucket;
+  /** Batch transform input (`batch-input/`) and output (`batch-output/<run>/`). */
+  public readonly inferenceBucket: s3.IBucket;
 
   constructor(scope: Construct, id: string, props: SageMakerPlatformStackProps) {
     super(scope, id, 'sagemaker', props);
@@ -91,6 +97,9 @@ export class SageMakerPlatformStack extends ArchitectureStack {
     const checkpoints = bucket('Checkpoints');
     const models = bucket('Models');
     const inference = bucket('Inference');
+    this.key = key;
+    this.modelsBucket = models;
+    this.inferenceBucket = inference;
 
     this.vpc = new PrivateVpc(this, 'Network', {
       encryptionKey: key,
