@@ -64,9 +64,14 @@ export function pruneSnapshot(dir: string): void {
   }
 }
 
-/** An environment with no way to find AWS credentials (no variables, files, SSO cache or instance metadata). */
+/**
+ * An environment with no way to find AWS credentials (no variables, files, SSO cache or instance
+ * metadata), and every SDK endpoint pointed at a closed local port: nothing run in it reaches AWS.
+ */
 export function offlineEnv(): NodeJS.ProcessEnv {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'integ-offline-home-'));
+  // The CLI's user settings: no notices fetched from the network.
+  fs.writeFileSync(path.join(home, '.cdk.json'), JSON.stringify({ notices: false }));
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('AWS_') && !k.startsWith('CDK_DEPLOY_') && k !== 'HOME' && k !== 'INTEG_RUN_ID') {
@@ -79,6 +84,7 @@ export function offlineEnv(): NodeJS.ProcessEnv {
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_CONFIG_FILE: path.join(home, 'no-config'),
     AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'no-credentials'),
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
     npm_config_cache: path.join(os.homedir(), '.npm'),
   };
 }

@@ -53,9 +53,9 @@ const sentiment = resultField('sentiment.label', ExpectedResult.exact('POSITIVE'
 const keyPhrases = resultField('keyPhrases.0.text', ExpectedResult.stringLikeRegexp('.'));
 const spoken = resultField('speech.status', ExpectedResult.exact('SYNTHESIZED'));
 const mp3 = allow(
-  assertions.awsApiCall('S3', 'getObject', { Bucket: stack.resultsBucket.bucketName, Key: spoken.getAttString('Body.speech.key') })
+  assertions.awsApiCall('S3', 'headObject', { Bucket: stack.resultsBucket.bucketName, Key: spoken.getAttString('Body.speech.key') })
     .assertAtPath('ContentType', ExpectedResult.exact('audio/mpeg')),
-  useKey(key));
+  { actions: ['s3:GetObject'], resources: [stack.resultsBucket.arnForObjects('speech/*')] }, useKey(key));
 
 // What the run created outside the stack: its Transcribe job (the transcript is in the results
 // bucket, emptied on destroy). Deleted last, once every assertion has read what it needed.

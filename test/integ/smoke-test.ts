@@ -112,10 +112,9 @@ export function declareRunnerSchema(outdir: string, version: string | undefined)
 export class AssertionStack extends Stack {
   public readonly key: SecureKey;
 
-  constructor(scope: Construct, id: string, architecture: ArchitectureStack) {
+  constructor(scope: Construct, id: string, tested: Stack) {
     super(scope, id, {
-      stackName: smokeTestStackNames(architecture.node.id.replace(/^Integ/, '')).assertions,
-      description: `Assertions of the smoke test of ${architecture.stackName}: integ-tests-alpha custom resources, deleted with the test`,
+      description: `Assertions of the smoke test of ${tested.stackName}: integ-tests-alpha custom resources, deleted with the test`,
       tags: { project: 'ml-on-aws-reference-architectures', architecture: 'integ', profile: SMOKE_TEST_PROFILE.name },
     });
     this.key = new SecureKey(this, 'Key', {
