@@ -24,8 +24,8 @@ import { parseArgs } from 'node:util';
 import { CloudFormationClient, DeleteStackCommand, DescribeStacksCommand, Stack } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, DeleteLogStreamCommand, DescribeLogStreamsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  DeleteModelCommand, ListHyperParameterTuningJobsCommand, ListTrainingJobsCommand, ListTransformJobsCommand, SageMakerClient,
-  StopHyperParameterTuningJobCommand, StopTrainingJobCommand, StopTransformJobCommand,
+  DeleteModelCommand, ListHyperParameterTuningJobsCommand, ListProcessingJobsCommand, ListTrainingJobsCommand, ListTransformJobsCommand,
+  SageMakerClient, StopHyperParameterTuningJobCommand, StopProcessingJobCommand, StopTrainingJobCommand, StopTransformJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { DeleteTranscriptionJobCommand, ListTranscriptionJobsCommand, TranscribeClient } from '@aws-sdk/client-transcribe';
 import { loadPrices } from './cost';
@@ -278,8 +278,8 @@ async function deleteStacks(cfn: CloudFormationClient, architecture: Architectur
 }
 
 /**
- * Delete what a run made outside its stacks, found by its run id: Transcribe jobs, SageMaker models
- * and job log streams; stop SageMaker jobs still running (a running job holds the VPC's network
+ * Delete what a run made outside its stacks, found by its run id: Transcribe jobs, the SageMaker
+ * model and the jobs' log streams; stop SageMaker jobs still running (a running job holds the VPC's network
  * interfaces and so the stack). Returns what it could not delete.
  */
 export async function sweep(architecture: Architecture, runId: string, target: Target, log: (l: string) => void): Promise<string[]> {
@@ -316,9 +316,13 @@ export async function sweep(architecture: Architecture, runId: string, target: T
     for (const job of (await sagemaker.send(new ListTransformJobsCommand(running))).TransformJobSummaries ?? []) {
       await attempt(`stop transform job ${job.TransformJobName}`, () => sagemaker.send(new StopTransformJobCommand({ TransformJobName: job.TransformJobName })));
     }
-    await attempt(`SageMaker model ${prefix}-model`, () => sagemaker.send(new DeleteModelCommand({ ModelName: `${prefix}-model` })));
+    for (const job of (await sagemaker.send(new ListProcessingJobsCommand(running))).ProcessingJobSummaries ?? []) {
+      await attempt(`stop processing job ${job.ProcessingJobName}`, () => sagemaker.send(new StopProcessingJobCommand({ ProcessingJobName: job.ProcessingJobName })));
+    }
+    // The training state machine names the model after the run (lib/sagemaker/training-workflow.ts).
+    await attempt(`SageMaker model ${prefix}`, () => sagemaker.send(new DeleteModelCommand({ ModelName: prefix })));
     const logs = new CloudWatchLogsClient(config);
-    for (const group of ['/aws/sagemaker/TrainingJobs', '/aws/sagemaker/TransformJobs']) {
+    for (const group of SAGEMAKER_JOB_LOG_GROUPS) {
       let streams: string[] = [];
       try {
         streams = ((await logs.send(new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: prefix }))).logStreams ?? [])
@@ -335,6 +339,9 @@ export async function sweep(architecture: Architecture, runId: string, target: T
   }
   return failures;
 }
+
+/** Where SageMaker writes the logs of a run's jobs, one stream per job and instance named after the job. */
+export const SAGEMAKER_JOB_LOG_GROUPS = ['/aws/sagemaker/TrainingJobs', '/aws/sagemaker/TransformJobs', '/aws/sagemaker/ProcessingJobs'];
 
 interface RunState {
   readonly architecture: Architecture;

@@ -20,7 +20,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
+import { requireRegionIn } from '../config/regions';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import { SecureKey } from '../constructs/secure-key';
 import { SecureLogGroup } from '../constructs/secure-log-group';
@@ -254,6 +256,8 @@ export class DataLakeStack extends ArchitectureStack {
     // without one fails the query and goes to the error prefix instead of a wrong partition.
     const slices: Record<string, string> = { year: '[0:4]', month: '[5:7]', day: '[8:10]' };
     const jq = Object.fromEntries(partitionKeys.map((k) => [k, `.${timeColumn}${slices[k]}`]));
+    // The Firehose L2 reads aws-cdk-lib's table of Firehose CIDR blocks for a pinned region.
+    requireRegionIn(this, 'aws-cdk-lib\'s table of Firehose CIDR blocks (region-info FIREHOSE_CIDR_BLOCK)', (r) => RegionInfo.get(r).firehoseCidrBlock !== undefined);
     this.deliveryStream = new firehose.DeliveryStream(this, 'DeliveryStream', {
       source: new firehose.KinesisStreamSource(this.stream),
       role: firehoseRole,
@@ -381,7 +385,11 @@ export class DataLakeStack extends ArchitectureStack {
       securityConfiguration: glueSecurity,
       defaultArguments: {
         '--custom-logGroup-prefix': glueLogPrefix,
-        '--job-bookmark-option': 'job-bookmark-enable',
+        // Each run curates the whole history: a run is a complete, reproducible training dataset
+        // whose encodings and imputation means are fitted on all of it (SageMaker trains on one
+        // run). Bookmarks stay available per run (--job-bookmark-option job-bookmark-enable) for
+        // incremental processing; such a run holds only the new events and is not a training set.
+        '--job-bookmark-option': 'job-bookmark-disable',
         '--raw_path': lake.s3UrlForObject(ZONES.raw),
         '--landing_path': lake.s3UrlForObject(ZONES.landingEvents),
         '--output_path': lake.s3UrlForObject(ZONES.curated),

@@ -4,13 +4,14 @@
  * under videos/ -> EventBridge -> start queue -> the starter starts the stack's stored-video
  * analyses -> Rekognition publishes completion -> the collector writes one result document per
  * analysis and the index row records each as SUCCEEDED; a test-pattern PNG under images/ -> its
- * moderation document.
+ * analysis document (labels, faces, text, moderation, celebrities).
  *
  *   npm run integ -- VideoAnalysis --yes
  */
 import { Duration } from 'aws-cdk-lib';
 import { ExpectedResult, IApiCall } from '@aws-cdk/integ-tests-alpha';
 import { AnalysisName } from '../../lambda/video/analyses';
+import { IMAGE_ANALYSIS_NAMES, RESULT_NAME } from '../../lambda/video/analyse-image';
 import { IMAGES_PREFIX, RESULTS_PREFIX, VideoAnalysisStack, VIDEOS_PREFIX } from '../../lib/stacks/video-stack';
 import {
   AssertionStack, RUN_ID, SMOKE_TEST_PROFILE, allow, copyIntoBucket, fixture, inOrder, smokeTest, smokeTestApp,
@@ -19,14 +20,15 @@ import {
 
 /** The stack's default analyses (VideoAnalysisStackProps.analyses): one Rekognition job each. */
 export const VIDEO_ANALYSES: AnalysisName[] = ['labels', 'faces', 'moderation'];
-/** What the image path writes per image. */
-export const IMAGE_ANALYSES = ['moderation'];
+/** The stack's default image analyses (VideoAnalysisStackProps.imageAnalyses), all in one document. */
+export const IMAGE_ANALYSES = [...IMAGE_ANALYSIS_NAMES];
 
 const app = smokeTestApp();
 const names = smokeTestStackNames('VideoAnalysis');
 const stack = new VideoAnalysisStack(app, names.stack, {
   profile: SMOKE_TEST_PROFILE,
   analyses: VIDEO_ANALYSES,
+  imageAnalyses: IMAGE_ANALYSES,
   description: 'Smoke test of the Rekognition video analysis (npm run integ -- VideoAnalysis); deleted when the test ends',
 });
 const assertionStack = new AssertionStack(app, names.assertions, stack);
@@ -57,17 +59,20 @@ const videoChecks = VIDEO_ANALYSES.flatMap((analysis) => [
   field(resultOf(videoKey, analysis), 'videoMetadata.FrameWidth', ExpectedResult.exact(320)),
 ]);
 
-// DetectModerationLabels answers in about a second; the image waits in its queue for at most a
-// batch window. Two minutes, polled every 10 s.
-const imageChecks = IMAGE_ANALYSES.flatMap((analysis) => [
+// Each Rekognition Image call answers in about a second; the image waits in its queue for at most
+// a batch window. Two minutes, polled every 10 s.
+const imageResult = resultOf(imageKey, RESULT_NAME);
+const imageChecks = [
   waitFor(
-    assertions.awsApiCall('S3', 'getObject', { Bucket: stack.bucket.bucketName, Key: resultOf(imageKey, analysis) }),
+    assertions.awsApiCall('S3', 'getObject', { Bucket: stack.bucket.bucketName, Key: imageResult }),
     'Body.status', ExpectedResult.stringLikeRegexp('^(SUCCEEDED|REJECTED)$'),
     { timeout: Duration.minutes(2), interval: Duration.seconds(10) }, key),
-  field(resultOf(imageKey, analysis), 'status', ExpectedResult.exact('SUCCEEDED')),
+  field(imageResult, 'status', ExpectedResult.exact('SUCCEEDED')),
+  // The document lists every analysis it ran, in order.
+  ...IMAGE_ANALYSES.map((analysis, i) => field(imageResult, `analyses.${i}`, ExpectedResult.exact(analysis))),
   // Colour bars are not unsafe content.
-  field(resultOf(imageKey, analysis), 'flagged', ExpectedResult.exact(false)),
-]);
+  field(imageResult, 'moderation.flagged', ExpectedResult.exact(false)),
+];
 
 inOrder(uploadVideo, uploadImage, ...videoChecks, ...imageChecks);
 

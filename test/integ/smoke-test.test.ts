@@ -6,6 +6,9 @@ import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { describeFindings, findingsOf, testApp } from '../helpers/app';
+import { mediaFormatOf } from '../../lambda/speech/media';
+import { IMAGE_EXTENSIONS } from '../../lambda/video/analyse-image';
+import { SNIFF_BYTES, sniffContainer } from '../../lambda/video/start-analysis';
 import { csv, dataset, FEATURES, tarGz, withoutLabel } from './sagemaker-inputs';
 import { AssertionStack, allow, declareRunnerSchema, runId, SDK_CALLS_AUTHORIZED_BY } from './smoke-test';
 
@@ -161,6 +164,8 @@ describe('test inputs', () => {
     expect(mp4.subarray(4, 8).toString('latin1')).toBe('ftyp');
     expect(mp4.includes(Buffer.from('avc1'))).toBe(true);
     expect(mp4.length).toBeLessThan(50_000);
+    // The starter's own check of a video's first bytes accepts it.
+    expect(sniffContainer(mp4.subarray(0, SNIFF_BYTES), 'videos/integ-x/test-pattern.mp4')).toEqual({ container: 'MP4' });
   });
 
   it('image: a PNG of 320 x 240, over Rekognition\'s 80-pixel minimum', () => {
@@ -168,6 +173,7 @@ describe('test inputs', () => {
     expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     expect(png.subarray(12, 16).toString('latin1')).toBe('IHDR');
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([320, 240]);
+    expect(IMAGE_EXTENSIONS).toContain('.png');
   });
 
   it('speech: Ogg Opus (a format the chain and Transcribe accept), small enough to commit', () => {
@@ -175,6 +181,7 @@ describe('test inputs', () => {
     expect(ogg.subarray(0, 4).toString('latin1')).toBe('OggS');
     expect(ogg.includes(Buffer.from('OpusHead'))).toBe(true);
     expect(ogg.length).toBeLessThan(120_000);
+    expect(mediaFormatOf('media/integ-x/speech-x.ogg')).toBe('ogg');
   });
 
   it('SageMaker: the same dataset for the same seed, label first, both classes, batch input without the label', () => {

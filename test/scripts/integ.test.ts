@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchLogsClient, DeleteLogStreamCommand, DescribeLogStreamsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  DeleteModelCommand, ListHyperParameterTuningJobsCommand, ListTrainingJobsCommand, ListTransformJobsCommand, SageMakerClient,
-  StopHyperParameterTuningJobCommand, StopTrainingJobCommand,
+  DeleteModelCommand, ListHyperParameterTuningJobsCommand, ListProcessingJobsCommand, ListTrainingJobsCommand, ListTransformJobsCommand,
+  SageMakerClient, StopHyperParameterTuningJobCommand, StopProcessingJobCommand, StopTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { DeleteTranscriptionJobCommand, ListTranscriptionJobsCommand, TranscribeClient } from '@aws-sdk/client-transcribe';
 import { loadPrices } from '../../scripts/cost';
@@ -170,20 +170,26 @@ describe('sweep of what a run made outside its stacks', () => {
     sagemaker.on(ListHyperParameterTuningJobsCommand).resolves({ HyperParameterTuningJobSummaries: [{ HyperParameterTuningJobName: 'integ-m1abc-tune' } as never] });
     sagemaker.on(ListTrainingJobsCommand).resolves({ TrainingJobSummaries: [{ TrainingJobName: 'integ-m1abc-0' } as never] });
     sagemaker.on(ListTransformJobsCommand).resolves({ TransformJobSummaries: [] });
+    sagemaker.on(ListProcessingJobsCommand).resolves({ ProcessingJobSummaries: [{ ProcessingJobName: 'integ-m1abc' } as never] });
+    sagemaker.on(StopProcessingJobCommand).resolves({});
     sagemaker.on(StopHyperParameterTuningJobCommand).resolves({});
     sagemaker.on(StopTrainingJobCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
-    sagemaker.on(DeleteModelCommand).rejects(Object.assign(new Error('Could not find model "arn:...:model/integ-m1abc-model".'), { name: 'ValidationException' }));
+    sagemaker.on(DeleteModelCommand, { ModelName: 'integ-m1abc' }).rejects(Object.assign(new Error('Could not find model "arn:...:model/integ-m1abc".'), { name: 'ValidationException' }));
     logs.on(DescribeLogStreamsCommand, { logGroupName: '/aws/sagemaker/TrainingJobs', logStreamNamePrefix: 'integ-m1abc' })
       .resolves({ logStreams: [{ logStreamName: 'integ-m1abc-0/algo-1-1700000000' }] });
     logs.on(DescribeLogStreamsCommand, { logGroupName: '/aws/sagemaker/TransformJobs' })
       .rejects(Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' }));
+    logs.on(DescribeLogStreamsCommand, { logGroupName: '/aws/sagemaker/ProcessingJobs' }).resolves({ logStreams: [{ logStreamName: 'integ-m1abc/algo-1-1700000001' }] });
     logs.on(DeleteLogStreamCommand).resolves({});
 
     const failures = await sweep('SageMakerPlatform', 'm1abc', target, () => undefined);
     expect(sagemaker.commandCalls(ListTrainingJobsCommand)[0].args[0].input).toEqual({ StatusEquals: 'InProgress', NameContains: 'integ-m1abc' });
     expect(sagemaker.commandCalls(StopHyperParameterTuningJobCommand).map((c) => c.args[0].input.HyperParameterTuningJobName)).toEqual(['integ-m1abc-tune']);
+    expect(sagemaker.commandCalls(StopProcessingJobCommand).map((c) => c.args[0].input.ProcessingJobName)).toEqual(['integ-m1abc']);
+    expect(sagemaker.commandCalls(DeleteModelCommand).map((c) => c.args[0].input.ModelName)).toEqual(['integ-m1abc']);
     expect(logs.commandCalls(DeleteLogStreamCommand).map((c) => c.args[0].input)).toEqual([
       { logGroupName: '/aws/sagemaker/TrainingJobs', logStreamName: 'integ-m1abc-0/algo-1-1700000000' },
+      { logGroupName: '/aws/sagemaker/ProcessingJobs', logStreamName: 'integ-m1abc/algo-1-1700000001' },
     ]);
     expect(failures).toEqual(['stop training job integ-m1abc-0: ThrottlingException: Rate exceeded']);
     sagemaker.restore();
