@@ -72,6 +72,20 @@ describe('npm run integ, before anything is deployed', () => {
 });
 
 describe('integ-runner command line', () => {
+  it('runs offline with nothing to find credentials with, and SDK endpoints on a closed local port', () => {
+    const saved = process.env;
+    process.env = { ...saved, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_PROFILE: 'prod', AWS_REGION: 'eu-west-1', CDK_DEPLOY_ACCOUNT: '123456789012', INTEG_RUN_ID: 'x1' };
+    try {
+      const env = offlineEnv();
+      expect(Object.keys(env).filter((k) => /^(AWS_(ACCESS|SECRET|SESSION|PROFILE|REGION|DEFAULT)|CDK_DEPLOY_|INTEG_RUN_ID)/.test(k))).toEqual([]);
+      expect(env).toMatchObject({ AWS_EC2_METADATA_DISABLED: 'true', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
+      expect(fs.existsSync(env.AWS_SHARED_CREDENTIALS_FILE!)).toBe(false);
+      expect(JSON.parse(fs.readFileSync(path.join(env.HOME!, '.cdk.json'), 'utf8'))).toEqual({ notices: false });
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('puts the test before every option, so an array option cannot take it for a region', () => {
     const line = runnerCommandLine(['integ.speech.ts'], ['--force', '--parallel-regions=eu-west-1']);
     expect(line[0]).toBe('integ.speech.ts');
