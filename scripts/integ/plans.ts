@@ -106,7 +106,7 @@ export const PLANS: Readonly<Record<Architecture, SmokeTestPlan>> = {
     maxTestMinutes: 100,
     costs: [
       { service: 'SageMaker', whatStartsWith: 'training, ml.m5.xlarge', quantity: 0.3, what: 'three ml.m5.large training jobs (one run, two tuning) of ~6 billed minutes, priced at the ml.m5.xlarge on-demand rate as a ceiling (spot bills up to 90% less)' },
-      { idle: 'sagemaker-hosting', instanceType: 'ml.m5.large', quantity: 0.2, what: 'one batch transform and one evaluation (processing) job on ml.m5.large, ~6 billed minutes each, at the ml.m5.large instance rate' },
+      { idle: 'sagemaker-hosting', instanceType: 'ml.m5.large', quantity: 0.2, what: 'one batch transform and one evaluation (processing) job on ml.m5.large, ~6 billed minutes each, at the ml.m5.large hosting rate prices.json records (the transform and processing rates are not recorded there)' },
       KEYS,
       { service: 'Step Functions', whatStartsWith: 'standard workflow', quantity: 0.2, what: 'two executions and the assertion waiters, about 200 transitions' },
       { notPriced: 'VPC flow-log and job-log ingestion (kilobytes)' },
