@@ -31,6 +31,7 @@ const ACTIONS_WITHOUT_RESOURCE_LEVEL: Readonly<Record<string, string>> = {
   'comprehend:BatchDetectSentiment': 'Speech chain: pre-trained Comprehend models have no ARN',
   'comprehend:DetectEntities': 'Speech chain: its resource type is a custom entity-recognizer endpoint; the pre-trained model has none',
   'comprehend:DetectKeyPhrases': 'Speech chain: pre-trained Comprehend models have no ARN',
+  'sagemaker:ListTags': 'SageMaker state machines: the Step Functions guide\'s "IAM policies for Amazon SageMaker" grant it on "*" (read-only)',
   'polly:SynthesizeSpeech': 'Speech chain summary: the only resource type is an optional lexicon, and none is used (Polly guide, API permissions reference: "*")',
   'polly:StartSpeechSynthesisTask': 'Speech chain summary past SynthesizeSpeech\'s limits: as SynthesizeSpeech, no lexicon is used',
   'polly:GetSpeechSynthesisTask': 'Speech chain: no resource type (Service Authorization Reference, Amazon Polly)',

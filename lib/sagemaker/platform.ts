@@ -89,7 +89,7 @@ export function passExecutionRole(props: PlatformResources): iam.PolicyStatement
 /** The acknowledgements of a state machine role that launches SageMaker jobs named per run. */
 export function acknowledgeJobRole(machine: sfn.StateMachine, resourceTypes: string[]): void {
   acknowledge(machine.role, 'AwsSolutions-IAM5[Resource::*]',
-    'Added by CDK for state machine logging and tracing: the CloudWatch Logs delivery APIs (logs:CreateLogDelivery, DescribeLogGroups, ...) and xray:GetSampling* accept no resource');
+    'The CloudWatch Logs delivery APIs (logs:CreateLogDelivery, DescribeLogGroups, ...) and xray:GetSampling* CDK adds for logging and tracing accept no resource; sagemaker:ListTags (read-only) is on "*" as the Step Functions guide\'s SageMaker policies grant it');
   for (const kind of resourceTypes) {
     acknowledgeResource(machine.role, sageMakerArn(machine, kind),
       'Job, model and config names come from the run name at execution time; creation is conditioned on this VPC, network isolation and the stack key');

@@ -86,11 +86,11 @@ export class SageMakerTasks {
 
   /**
    * What Step Functions needs around the jobs themselves (SAGEMAKER_SFN_IAM_DOC): its managed rule
-   * for each `.sync` task, exactly those, and sagemaker:ListTags and sagemaker:AddTags on what the
-   * tasks create (Step Functions reads and writes the tags of the resources it creates and
-   * follows). The documented policies grant ListTags on "*"; the Service Authorization Reference
-   * gives ListTags resource types (every SageMaker resource that carries tags), so here it is
-   * granted on the ARNs of the resources this state machine creates, the ones it can be asked about.
+   * for each `.sync` task, exactly those; sagemaker:AddTags on what the tasks create (Step
+   * Functions tags what it creates); and sagemaker:ListTags on "*", as every policy of that page
+   * grants it. ListTags does take resource types (Service Authorization Reference), but the page
+   * does not say which resources Step Functions reads tags from, and a read of tags on a resource
+   * the grant missed would fail a run after its job was paid for.
    */
   public grantStepFunctionsAccess(role: iam.IRole, createdArns: string[]): void {
     const stack = Stack.of(this.scope);
@@ -98,7 +98,9 @@ export class SageMakerTasks {
     if (rules.length > 0) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SyncEventRules', actions: SYNC_RULE_ACTIONS, resources: rules }));
     }
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TagWhatTheRunCreates', actions: ['sagemaker:AddTags', 'sagemaker:ListTags'], resources: createdArns }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TagWhatTheRunCreates', actions: ['sagemaker:AddTags'], resources: createdArns }));
+    // Read-only; "*" as SAGEMAKER_SFN_IAM_DOC grants it.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadTagsAsDocumented', actions: ['sagemaker:ListTags'], resources: ['*'] }));
   }
 }
 
