@@ -143,6 +143,8 @@ export class DataLakeStack extends ArchitectureStack {
   public readonly deliveryStream: firehose.DeliveryStream;
   public readonly curateJob: glue.PySparkEtlJob;
   public readonly workGroup: athena.CfnWorkGroup;
+  /** Where the workgroup writes query results (under `athena/`). */
+  public readonly queryResultsBucket: s3.IBucket;
   public readonly emrApplication: emrs.CfnApplication;
 
   constructor(scope: Construct, id: string, props: DataLakeStackProps) {
@@ -195,6 +197,7 @@ export class DataLakeStack extends ArchitectureStack {
       // Athena results are caches of queries, re-runnable at will.
       lifecycleRules: [{ id: 'ExpireQueryResults', expiration: Duration.days(30) }],
     });
+    this.queryResultsBucket = results;
 
     // ---------------------------------------------------------------- Kinesis
     this.stream = new kinesis.Stream(this, 'Stream', {
