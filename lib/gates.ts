@@ -7,6 +7,7 @@ import { App, CfnElement, CloudFormationValidatePlugin, IPolicyValidationContext
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
+import { IAM_AUTHORIZATION_PLUGIN, IamAuthorizationChecks } from './iam-authorization';
 import { PluginRequest, PluginThread, PortableContext, threadStarter } from './plugin-thread';
 
 /**
@@ -44,6 +45,7 @@ export function addGates(app: App, options: GateOptions = {}): void {
     threadStarter('gates in worker threads (start)', [guard.thread, ...(builtin.thread ? [builtin.thread] : [])]),
     new AwsSolutionsChecks(app),
     new NIST80053R5Checks(app),
+    new IamAuthorizationChecks(),
     builtin,
     guard,
   );
@@ -270,6 +272,20 @@ export function acknowledgeResource(principal: IConstruct, arn: string, reason: 
 /** `Resource::<arn as cdk-nag renders it>` for an ARN of `stack` (tokens resolved and flattened). */
 export function wildcardResourceFinding(stack: Stack, arn: string): string {
   return `Resource::${String(flattenCfnReference(stack.resolve(arn)))}`;
+}
+
+/**
+ * Acknowledge, on the one principal that received it, what CDK's Kinesis stream read grant
+ * (`stream.grantRead`, used by Firehose's Kinesis source and Lambda's Kinesis event source) adds
+ * that AWS cannot authorize on a stream ARN: kinesis:ListStreams takes no resource ("*" only), and
+ * kinesis:SubscribeToShard / DescribeStreamConsumer take enhanced fan-out consumer ARNs. Nothing
+ * here registers a consumer or lists streams, so these grant nothing and nothing needs them.
+ */
+export function acknowledgeStreamReadGrant(principal: IConstruct): void {
+  const reason = 'Added by CDK\'s Kinesis stream read grant on the stream ARN; AWS authorizes these only on "*" (ListStreams) or consumer ARNs, so they grant nothing, and no enhanced fan-out consumer is used';
+  for (const action of ['kinesis:ListStreams', 'kinesis:SubscribeToShard', 'kinesis:DescribeStreamConsumer']) {
+    acknowledge(principal, `${IAM_AUTHORIZATION_PLUGIN}::ResourceType[${action}]`, reason);
+  }
 }
 
 /** The granular IAM5 finding for `<resource ARN><suffix>`, e.g. a table's index ARNs. */

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as emrs from 'aws-cdk-lib/aws-emrserverless';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -49,7 +49,9 @@ export class Curation extends Construct {
   public readonly emrEntryPoint: s3assets.Asset;
   /** The `curate` package zip (Glue --extra-py-files, EMR spark.submit.pyFiles). */
   public readonly curatePackage: s3assets.Asset;
+  /** The two groups Glue 5.0 writes the job's logs to: `<prefix>/error` and `<prefix>/output`. */
   public readonly jobLogs: logs.ILogGroup;
+  public readonly jobOutputLogs: logs.ILogGroup;
   public readonly emrLogs: logs.ILogGroup;
 
   constructor(scope: Construct, id: string, props: CurationProps) {
@@ -60,10 +62,11 @@ export class Curation extends Construct {
     if (glueWorkers < 2) {
       throw new Error(`glueWorkers must be >= 2, the Glue minimum for G.1X (got ${glueWorkers})`);
     }
-    const logGroup = (logId: string) => new SecureLogGroup(this, logId, {
+    const logGroup = (logId: string, logGroupName?: string) => new SecureLogGroup(this, logId, {
       encryptionKey: props.encryptionKey,
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
+      logGroupName,
     });
 
     // The curate package, zipped: `curate/` at the root of the archive so `import curate` works
@@ -75,21 +78,30 @@ export class Curation extends Construct {
     });
 
     // ------------------------------------------------------------ Glue job (daily increment)
-    this.jobLogs = logGroup('JobLogs');
+    // Glue 5.0 writes a job's logs to /aws-glue/jobs/error and /aws-glue/jobs/output, groups the whole
+    // account shares and that never expire, unless the job names a prefix of its own with
+    // --custom-logGroup-prefix: then <prefix>/error and <prefix>/output ("Logging for AWS Glue jobs":
+    // https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html; the 4.0-era
+    // --continuous-log-logGroup is ignored by 5.0). The stack owns both groups, under a prefix
+    // unique to this deployment (the stack id's UUID).
+    const glueLogPrefix = Fn.join('', ['/aws-glue/jobs/', stack.stackName, '-', Fn.select(2, Fn.split('/', Aws.STACK_ID))]);
+    this.jobLogs = logGroup('JobLogs', Fn.join('/', [glueLogPrefix, 'error']));
+    this.jobOutputLogs = logGroup('JobOutputLogs', Fn.join('/', [glueLogPrefix, 'output']));
     this.jobRole = new iam.Role(this, 'JobRole', {
       assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
       description: 'Glue curation job: read raw and landing events, write the curated zone',
     });
     this.grantCurationAccess(this.jobRole, props);
-    // Glue writes driver/executor logs to its own /aws-glue/jobs/* groups and, with the security
-    // configuration, associates the key with them.
-    const glueJobLogs = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-glue/jobs/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    // Driver and executor streams in the two groups; with the security configuration's CloudWatch
+    // encryption Glue also (re)associates the key with the group it writes to.
+    const jobLogGroups = [this.jobLogs, this.jobOutputLogs];
+    for (const group of jobLogGroups) {
+      group.grantWrite(this.jobRole);
+    }
     this.jobRole.addToPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-      resources: [glueJobLogs],
+      actions: ['logs:CreateLogGroup', 'logs:AssociateKmsKey'],
+      resources: jobLogGroups.map((g) => g.logGroupArn),
     }));
-    acknowledgeResource(this.jobRole, glueJobLogs,
-      'Glue names its driver/executor log groups itself under /aws-glue/jobs/ (suffixed with the security configuration); the role may write only there');
     this.jobRole.addToPolicy(new iam.PolicyStatement({
       // cloudwatch:PutMetricData has no resource-level permissions; the namespace condition scopes it.
       actions: ['cloudwatch:PutMetricData'],
@@ -109,8 +121,8 @@ export class Curation extends Construct {
       maxRetries: 0,
       timeout: Duration.hours(1),
       securityConfiguration: props.securityConfiguration,
-      continuousLogging: { enabled: true, logGroup: this.jobLogs },
       defaultArguments: {
+        '--custom-logGroup-prefix': glueLogPrefix,
         '--job-bookmark-option': 'job-bookmark-enable',
         '--raw_path': bucket.s3UrlForObject(ZONES.raw),
         '--landing_path': bucket.s3UrlForObject(ZONES.landingEvents),
@@ -156,9 +168,18 @@ export class Curation extends Construct {
     acknowledgeBucketGrant(this.emrJobRole, bucket, 'readWrite', `${ZONES.emrLogs}*`);
     this.emrLogs.grantWrite(this.emrJobRole);
     this.emrJobRole.addToPolicy(new iam.PolicyStatement({
-      actions: ['logs:DescribeLogGroups', 'logs:DescribeLogStreams'],
+      actions: ['logs:DescribeLogStreams'],
       resources: [this.emrLogs.logGroupArn],
     }));
+    // EMR Serverless looks the log group up before writing to it. logs:DescribeLogGroups takes no
+    // resource type (Service Authorization Reference, CloudWatch Logs): on one log group's ARN it
+    // authorizes nothing, so it is granted on the account-wide ARN the EMR Serverless guide uses
+    // ("Logging for EMR Serverless with Amazon CloudWatch":
+    // https://docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/logging.html).
+    const accountLogGroups = stack.formatArn({ service: 'logs', resource: '*' });
+    this.emrJobRole.addToPolicy(new iam.PolicyStatement({ actions: ['logs:DescribeLogGroups'], resources: [accountLogGroups] }));
+    acknowledgeResource(this.emrJobRole, accountLogGroups,
+      'logs:DescribeLogGroups (a list action, read-only) has no resource-level permissions; the account-wide logs ARN of this region is the narrowest it accepts');
   }
 
   /** What both engines need: read the inputs and the code, write the curated zone. */

@@ -1,4 +1,4 @@
-import { Names } from 'aws-cdk-lib';
+import { Names, RemovalPolicy } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -8,6 +8,8 @@ export interface EventCatalogProps {
   /** The lake bucket; the events table reads its raw zone. */
   readonly bucket: s3.IBucket;
   readonly schema: EventSchema;
+  /** Of the database (the tables go with it). @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -29,6 +31,8 @@ export class EventCatalog extends Construct {
       databaseName: Names.uniqueResourceName(this, {}).toLowerCase(),
       description: 'Data lake of the Kinesis sample architecture: raw events (Firehose) and crawled landing CSV',
     });
+    // aws-cdk-lib retains a Glue database by default; here it follows the removal policy.
+    this.database.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
     const partitionProjection: glue.PartitionProjection = Object.fromEntries(
       schema.partition_keys.map((k) => [
         k.name,

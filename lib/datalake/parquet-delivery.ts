@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { SecureLogGroup } from '../constructs/secure-log-group';
-import { acknowledge, acknowledgeBucketGrant } from '../gates';
+import { acknowledge, acknowledgeBucketGrant, acknowledgeStreamReadGrant } from '../gates';
 import { EventSchema, ZONES } from './schema';
 
 export interface ParquetDeliveryProps {
@@ -89,6 +89,11 @@ export class ParquetDelivery extends Construct {
       }),
     });
     const deliveryCfn = this.deliveryStream.node.defaultChild as firehose.CfnDeliveryStream;
+    // The L2 creates the delivery log stream inside the log group, retained by default: it
+    // follows the removal policy like its group.
+    for (const stream of this.logGroup.node.children.filter((c): c is logs.LogStream => c instanceof logs.LogStream)) {
+      stream.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    }
     // The L2 adds a region -> Firehose CIDR mapping to the stack for `connections` (Redshift/HTTP
     // destinations in a VPC). An S3 destination never uses it, and CloudFormation warns on an unused mapping.
     const cidrMapping = stack.node.children.find((c) => c instanceof CfnMapping && c.node.id.endsWith('aws-kinesisfirehose.CidrBlocks'));
@@ -125,6 +130,7 @@ export class ParquetDelivery extends Construct {
     deliveryCfn.addResourceDependency(props.table.node.defaultChild as glue.CfnTable);
 
     acknowledgeBucketGrant(this.role, bucket, 'readWrite');
+    acknowledgeStreamReadGrant(this.role);
     acknowledge(this.role, 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY);
     acknowledge(this.deliveryStream, 'AwsSolutions-KDF1',
       'The source is a Kinesis stream encrypted with the CMK; Firehose cannot add its own server-side encryption on a Kinesis source, and it writes SSE-KMS objects with the same key');

@@ -9,7 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { SecureLogGroup } from '../constructs/secure-log-group';
-import { acknowledge, acknowledgeBucketGrant, acknowledgeResource } from '../gates';
+import { acknowledge, acknowledgeBucketGrant, acknowledgeResource, acknowledgeStreamReadGrant } from '../gates';
 import { INLINE_POLICY } from './parquet-delivery';
 import { connectorJar, ConnectorJarOptions, FLINK_REALTIME_DIR, jarName, loadConnectorPin, MavenArtifact, stageApplication } from './realtime-package';
 import { glueColumnsOf, sinkTables } from './realtime-sql';
@@ -132,6 +132,7 @@ export class RealtimeAnalytics extends Construct {
       description: 'Managed Service for Apache Flink: read the event stream, write realtime/ in the lake, log',
     });
     props.stream.grantRead(this.role);
+    acknowledgeStreamReadGrant(this.role);
     // The filesystem sink writes, lists and (for multipart uploads it abandons) deletes under realtime/.
     bucket.grantReadWrite(this.role, `${ZONES.realtime}*`);
     acknowledgeBucketGrant(this.role, bucket, 'readWrite', `${ZONES.realtime}*`);
@@ -139,12 +140,16 @@ export class RealtimeAnalytics extends Construct {
     acknowledgeResource(this.role, code.bucket.arnForObjects('*'),
       'Read of the CDK bootstrap asset bucket, where the application zip is uploaded; object keys are content hashes only known at publish time (s3:GetObject*, s3:List* only)');
     // What the service needs to deliver the application's logs ("Set up application logging",
-    // https://docs.aws.amazon.com/managed-flink/latest/java/cloudwatch-logs.html).
-    this.role.addToPolicy(new iam.PolicyStatement({
-      actions: ['logs:DescribeLogGroups', 'logs:DescribeLogStreams'],
-      resources: [this.logGroup.logGroupArn],
-    }));
+    // https://docs.aws.amazon.com/managed-flink/latest/java/cloudwatch-logs.html): find the group
+    // and the stream, put events into the stream.
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:DescribeLogStreams'], resources: [this.logGroup.logGroupArn] }));
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:PutLogEvents'], resources: [logStreamArn] }));
+    // logs:DescribeLogGroups takes no resource type (Service Authorization Reference, CloudWatch
+    // Logs): on one group's ARN it authorizes nothing, so it goes on the account-wide ARN.
+    const accountLogGroups = stack.formatArn({ service: 'logs', resource: '*' });
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:DescribeLogGroups'], resources: [accountLogGroups] }));
+    acknowledgeResource(this.role, accountLogGroups,
+      'logs:DescribeLogGroups (a list action, read-only) has no resource-level permissions; the account-wide logs ARN of this region is the narrowest it accepts');
     acknowledge(this.role, 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY);
 
     const tables: Record<string, glue.S3Table> = {};

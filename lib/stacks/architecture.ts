@@ -1,6 +1,8 @@
-import { Fn, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { Aspects, Fn, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DeploymentProfile } from '../config/profile';
+import { FunctionLogGroups } from '../constructs/function-log-groups';
+import { SecureKey } from '../constructs/secure-key';
 
 export interface ArchitectureStackProps extends StackProps {
   /** Sandbox or production: removal, sizes and opt-ins follow it. */
@@ -20,6 +22,22 @@ export abstract class ArchitectureStack extends Stack {
     for (const [key, value] of Object.entries(tags)) {
       Tags.of(this).add(key, value);
     }
+    // aws-cdk-lib's helper functions get log groups the stack owns (encrypted with the stack's key),
+    // so `cdk destroy` leaves no /aws/lambda/... group behind.
+    Aspects.of(this).add(new FunctionLogGroups(() => ({
+      encryptionKey: this.stackKey(),
+      retention: props.profile.logRetention,
+      removalPolicy: props.profile.removalPolicy,
+    })));
+  }
+
+  /** The stack's one customer-managed key (every architecture stack has exactly one SecureKey). */
+  private stackKey(): SecureKey {
+    const keys = this.node.findAll().filter((c): c is SecureKey => c instanceof SecureKey);
+    if (keys.length !== 1) {
+      throw new Error(`${this.node.path} must hold exactly one SecureKey to encrypt its helper functions' logs (found ${keys.length})`);
+    }
+    return keys[0];
   }
 
   /**

@@ -141,6 +141,9 @@ export class DataLakeStack extends ArchitectureStack {
       cloudWatchEncryption: glue.CloudWatchEncryption.kms(key),
       jobBookmarksEncryption: glue.JobBookmarksEncryption.clientSideKms(key),
     });
+    // Retained by default in aws-cdk-lib, under a name fixed at creation: a retained one would make
+    // the next deploy fail with AlreadyExistsException.
+    glueSecurity.applyRemovalPolicy(profile.removalPolicy);
 
     // The diagram, left to right: ingest -> catalog + Parquet delivery -> curation, crawler, queries.
     const ingest = new EventStream(this, 'Ingest', {
@@ -150,7 +153,7 @@ export class DataLakeStack extends ArchitectureStack {
       removalPolicy: profile.removalPolicy,
     });
     this.stream = ingest.stream;
-    const catalog = new EventCatalog(this, 'Catalog', { bucket: lake, schema });
+    const catalog = new EventCatalog(this, 'Catalog', { bucket: lake, schema, removalPolicy: profile.removalPolicy });
     this.database = catalog.database;
     this.eventsTable = catalog.eventsTable;
     const delivery = new ParquetDelivery(this, 'Delivery', {
@@ -213,6 +216,7 @@ export class DataLakeStack extends ArchitectureStack {
     keepLogicalId(delivery.logGroup.node.findChild('S3Destination'), 'DeliveryLogs/S3Destination');
     keepLogicalId(curation.job, 'CurateJob');
     keepLogicalId(curation.jobLogs, 'CurateJobLogs');
+    keepLogicalId(curation.jobOutputLogs, 'CurateJobOutputLogs');
     keepLogicalId(curation.emrLogs, 'EmrLogs');
     keepLogicalId(curation.emrApplication, 'SparkApplication');
     keepLogicalId(landing.crawler, 'LandingCrawler');

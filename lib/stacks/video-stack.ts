@@ -36,7 +36,7 @@ import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import { SecureKey } from '../constructs/secure-key';
 import { SecureLogGroup } from '../constructs/secure-log-group';
 import { DeadLetterQueue, SecureQueue } from '../constructs/secure-queue';
-import { acknowledge, acknowledgeBucketGrant, acknowledgeKeyGrant } from '../gates';
+import { acknowledge, acknowledgeBucketGrant, acknowledgeKeyGrant, acknowledgeStreamReadGrant } from '../gates';
 import { ArchitectureStack, ArchitectureStackProps } from './architecture';
 
 export const VIDEOS_PREFIX = 'videos/';
@@ -264,7 +264,10 @@ export class VideoAnalysisStack extends ArchitectureStack {
     });
     bucket.grantPut(collector, `${RESULTS_PREFIX}${VIDEOS_PREFIX}*`);
     acknowledgeBucketGrant(collector.role, bucket, 'put', `${RESULTS_PREFIX}${VIDEOS_PREFIX}*`);
-    index.grantReadWriteData(collector);
+    // The collector reads a row and updates one attribute (GetItem, UpdateItem); grantReadWriteData
+    // would also grant the table's stream actions on the table ARN, where they authorize nothing.
+    index.grant(collector, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    key.grantEncryptDecrypt(collector);
     // The KMS families of the table grant are the same findings the bucket grant acknowledged above.
     collector.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -422,6 +425,7 @@ export class VideoAnalysisStack extends ArchitectureStack {
       removalPolicy,
     });
     alertTopic.grantPublish(alerter);
+    acknowledgeStreamReadGrant(alerter.role);
     acknowledgeKeyGrant(alerter.role, 'Publishing to the CMK-encrypted alert topic, reading the CMK-encrypted match stream');
     const failures = new DeadLetterQueue(streaming, 'AlertFailureQueue', {
       encryptionKey: key,

@@ -24,7 +24,46 @@ function removalByType(profile: DeploymentProfile) {
   return { policies: Object.fromEntries(Object.entries(seen).map(([k, v]) => [k, [...v]])), autoDeletes };
 }
 
+/** Every opt-in part on, so the sweep sees every resource an app can hold. */
+const ALL_OPT_INS = {
+  'datalake.onDemandStream': 'true',
+  'video.streaming': 'true',
+  'sagemaker.notebook': 'true',
+  'sagemaker.endpoint': 'true',
+  'sagemaker.modelDataUrl': 's3://example-models/training-output/run-0/output/model.tar.gz',
+};
+
+/** `<stack>/<logical id> <type> <policy attribute>=<value>` for every resource that would survive its stack's deletion. */
+function survivors(profile: DeploymentProfile, env?: { account: string; region: string }): string[] {
+  const app = testApp({ gates: false, context: ALL_OPT_INS });
+  const left: string[] = [];
+  for (const stack of addArchitectures(app, { profile, env }) as Stack[]) {
+    for (const [id, r] of Object.entries(Template.fromStack(stack).toJSON().Resources as Record<string, Record<string, string>>)) {
+      for (const attribute of ['DeletionPolicy', 'UpdateReplacePolicy']) {
+        if (r[attribute] === 'Retain' || r[attribute] === 'RetainExceptOnCreate') {
+          left.push(`${stack.stackName}/${id} ${r.Type} ${attribute}=${r[attribute]}`);
+        }
+      }
+    }
+  }
+  return left;
+}
+
 describe('deployment profiles over every architecture stack', () => {
+  it.each([
+    ['environment-agnostic', undefined],
+    ['pinned', { account: '123456789012', region: 'eu-west-1' }],
+  ])('sandbox (%s, every opt-in on): no resource of any type survives cdk destroy', (_, env) => {
+    expect(survivors(SANDBOX, env)).toEqual([]);
+  });
+
+  it('production keeps the Glue database and security configuration (fixed names, catalog metadata)', () => {
+    const kept = survivors(PRODUCTION).join('\n');
+    for (const type of ['AWS::Glue::Database', 'AWS::Glue::SecurityConfiguration', 'AWS::S3::Bucket', 'AWS::KMS::Key']) {
+      expect(kept).toContain(`${type} DeletionPolicy=Retain`);
+    }
+  });
+
   it('sandbox deletes every bucket, key, log group, queue and table, and empties buckets', () => {
     const { policies, autoDeletes } = removalByType(SANDBOX);
     expect(Object.keys(policies).length).toBeGreaterThanOrEqual(3);
