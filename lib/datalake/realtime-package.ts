@@ -60,7 +60,7 @@ export type Fetcher = (artifact: MavenArtifact, repo: string) => string;
  * publishes beside it. The pinned SHA-256 is checked on top of that, by the caller.
  */
 export const mavenFetch: Fetcher = (artifact, repo) => {
-  const args = ['-B', '-q', '--strict-checksums', 'dependency:get', `-Dartifact=${coordinates(artifact)}:jar`,
+  const args = ['-B', '-q', '-U', '--strict-checksums', 'dependency:get', `-Dartifact=${coordinates(artifact)}:jar`,
     '-Dtransitive=false', `-Dmaven.repo.local=${repo}`];
   const run = spawnSync('mvn', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (run.error && (run.error as NodeJS.ErrnoException).code === 'ENOENT') {

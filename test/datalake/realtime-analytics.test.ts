@@ -4,9 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { FLINK_RUNTIME } from '../../lib/datalake/realtime-analytics';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { SecureKey } from '../../lib/constructs/secure-key';
+import { FLINK_RUNTIME, RealtimeAnalytics } from '../../lib/datalake/realtime-analytics';
 import { jarInRepository, jarName, loadConnectorPin, MavenArtifact } from '../../lib/datalake/realtime-package';
-import { sinkTables } from '../../lib/datalake/realtime-sql';
+import { glueColumnsOf, sinkTables } from '../../lib/datalake/realtime-sql';
 import { DataLakeStack } from '../../lib/stacks/datalake-stack';
 import { describeFindings, findingsOf, PRODUCTION, SANDBOX, testApp } from '../helpers/app';
 
@@ -150,7 +154,7 @@ describe('result tables', () => {
     const sql = "CREATE TABLE t (\n  a TIMESTAMP(3),\n  b DECIMAL(10, 2)\n) WITH (\n  'path' = '${sink_root}t/'\n);";
     const [t] = sinkTables(sql);
     expect(t.columns).toEqual([{ name: 'a', type: 'TIMESTAMP(3)' }, { name: 'b', type: 'DECIMAL(10, 2)' }]);
-    expect(() => require('../../lib/datalake/realtime-sql').glueColumnsOf(t, 'data')).toThrow('Column t.b has Flink type "DECIMAL(10, 2)", which has no Glue type here');
+    expect(() => glueColumnsOf(t, 'data')).toThrow('Column t.b has Flink type "DECIMAL(10, 2)", which has no Glue type here');
     expect(() => sinkTables('CREATE TABLE x (\n  a INT\n) WITH (\n  \'connector\' = \'kinesis\'\n);')).toThrow('has no result table');
   });
 });
@@ -190,7 +194,6 @@ describe('packaging, when CDK bundles the stack', () => {
     const sha256 = fakeJar(cacheDir, coords);
     const app = testApp({ gates: false, context: { 'aws:cdk:bundling-stacks': ['**'] } });
     const stack = new Stack(app, 'Bundled');
-    const { RealtimeAnalytics } = require('../../lib/datalake/realtime-analytics');
     const deps = dependencies(stack);
     new RealtimeAnalytics(stack, 'Realtime', { ...deps, connector: { artifact: { ...coords, sha256 }, cacheDir, fetch: () => { throw new Error('must not fetch: the JAR is cached'); } } });
     const assembly = app.synth();
@@ -206,18 +209,13 @@ describe('packaging, when CDK bundles the stack', () => {
     const sha256 = fakeJar(cacheDir, coords);
     const app = testApp({ gates: false, context: { 'aws:cdk:bundling-stacks': ['**'] } });
     const stack = new Stack(app, 'Bundled');
-    const { RealtimeAnalytics } = require('../../lib/datalake/realtime-analytics');
     expect(() => new RealtimeAnalytics(stack, 'Realtime', { ...dependencies(stack), connector: { artifact: { ...coords, sha256: '0'.repeat(64) }, cacheDir } }))
       .toThrow(`has SHA-256 ${sha256}, but flink/realtime/connector.json pins ${'0'.repeat(64)}`);
   });
 });
 
 function dependencies(stack: Stack) {
-  const { SecureKey } = require('../../lib/constructs/secure-key');
-  const kinesis = require('aws-cdk-lib/aws-kinesis');
-  const s3 = require('aws-cdk-lib/aws-s3');
-  const glue = require('aws-cdk-lib/aws-glue');
-  const key = new SecureKey(stack, 'Key', {});
+  const key = new SecureKey(stack, 'Key', { description: 'test key' });
   return {
     stream: new kinesis.Stream(stack, 'Stream', { encryptionKey: key, encryption: kinesis.StreamEncryption.KMS }),
     bucket: new s3.Bucket(stack, 'Lake', { encryptionKey: key }),
