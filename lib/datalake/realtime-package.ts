@@ -59,10 +59,10 @@ export type Fetcher = (artifact: MavenArtifact, repo: string) => string;
  * and, with --strict-checksums, fails when the file does not match the checksum Maven Central
  * publishes beside it. The pinned SHA-256 is checked on top of that, by the caller.
  */
-export const mavenFetch: Fetcher = (artifact, repo) => {
+export const mavenFetch = (artifact: MavenArtifact, repo: string, mvn = 'mvn'): string => {
   const args = ['-B', '-q', '-U', '--strict-checksums', 'dependency:get', `-Dartifact=${coordinates(artifact)}:jar`,
     '-Dtransitive=false', `-Dmaven.repo.local=${repo}`];
-  const run = spawnSync('mvn', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = spawnSync(mvn, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (run.error && (run.error as NodeJS.ErrnoException).code === 'ENOENT') {
     throw new Error(`-c datalake.realtime=true packages ${coordinates(artifact)} into the application and fetches it with Maven: install Maven (mvn) and Java, or put the JAR at ${jarInRepository(artifact, repo)}`);
   }
