@@ -221,6 +221,13 @@ export class RealtimeAnalytics extends Construct {
         },
       },
     });
+    // Applied by CloudFormation only when it updates a running application (new code or SQL): the
+    // service restarts it from its latest snapshot, dropping state a changed query no longer has
+    // (windows in progress of a removed result table) instead of failing the update.
+    this.application.runConfiguration = {
+      applicationRestoreConfiguration: { applicationRestoreType: 'RESTORE_FROM_LATEST_SNAPSHOT' },
+      flinkRunConfiguration: { allowNonRestoredState: true },
+    };
     this.application.applyRemovalPolicy(removalPolicy);
     // The policy must exist before the service first assumes the role.
     this.application.node.addDependency(this.role);

@@ -60,6 +60,10 @@ describe('the application', () => {
         },
         ApplicationSnapshotConfiguration: { SnapshotsEnabled: true },
       }),
+      RunConfiguration: {
+        ApplicationRestoreConfiguration: { ApplicationRestoreType: 'RESTORE_FROM_LATEST_SNAPSHOT' },
+        FlinkRunConfiguration: { AllowNonRestoredState: true },
+      },
     });
     synthesized.production.template.hasResourceProperties('AWS::KinesisAnalyticsV2::Application', {
       ApplicationConfiguration: Match.objectLike({
