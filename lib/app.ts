@@ -27,6 +27,27 @@ export function appOptIn(app: App, name: string, defaultValue = false): boolean 
   return optIn(name, app.node.tryGetContext(name), defaultValue);
 }
 
+/**
+ * Context the opt-in parts need besides their switch, with values that only have to synthesize
+ * (the templates are the same shape for any value). Used wherever every opt-in part is turned on:
+ * the synth matrix of `npm test`, the docs generator, the tests.
+ */
+export const OPT_IN_VALUES: Readonly<Record<string, string>> = {
+  // The endpoint serves the artifact of a training run; its bucket and key do not change the template's shape.
+  'sagemaker.modelDataUrl': 's3://example-models/training-output/run-0/output/model.tar.gz',
+};
+
+/**
+ * The context that turns every opt-in part on: each switch the app reads (found by building it
+ * once, so a new switch is included by itself) set to true, plus OPT_IN_VALUES. `makeApp` builds
+ * an App with the caller's own settings (outdir, no bundling).
+ */
+export function everyOptIn(makeApp: () => App, props: ArchitecturesProps): Record<string, string> {
+  const app = makeApp();
+  addArchitectures(app, props);
+  return { ...OPT_IN_VALUES, ...Object.fromEntries(optInsRead(app).map((name) => [name, 'true'])) };
+}
+
 /** Every architecture stack of the project, in the order the README lists them. */
 export function addArchitectures(app: App, props: ArchitecturesProps): ArchitectureStack[] {
   const common = { profile: props.profile, env: props.env };

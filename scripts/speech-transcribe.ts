@@ -146,6 +146,20 @@ const clock = (ms: number) => {
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 };
 
+/** Events newer than `afterId`, oldest first, read newest-first so only the new ones (and one page at most) are fetched. */
+export async function newEvents(clients: Clients, executionArn: string, afterId: number, pageSize = 100): Promise<HistoryEvent[]> {
+  const fresh: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await clients.sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken, includeExecutionData: false, maxResults: pageSize, reverseOrder: true }));
+    const events = page.events ?? [];
+    fresh.push(...events.filter((e) => (e.id ?? 0) > afterId));
+    // Newest first: a page that reaches an event already printed is the last one to read.
+    nextToken = events.some((e) => (e.id ?? 0) <= afterId) ? undefined : page.nextToken;
+  } while (nextToken);
+  return fresh.reverse();
+}
+
 /** Print each state as it is entered; return the final DescribeExecution answer. */
 export async function follow(clients: Clients, executionArn: string, timeoutMinutes: number, io: Io) {
   const started = io.now();
@@ -153,14 +167,7 @@ export async function follow(clients: Clients, executionArn: string, timeoutMinu
   let lastEventId = 0;
   let polls = 0;
   for (;;) {
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await clients.sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken, includeExecutionData: false, maxResults: 1000 }));
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    for (const event of events.filter((e) => (e.id ?? 0) > lastEventId)) {
+    for (const event of await newEvents(clients, executionArn, lastEventId)) {
       lastEventId = Math.max(lastEventId, event.id ?? 0);
       const name = event.stateEnteredEventDetails?.name;
       if (name) {
@@ -187,15 +194,19 @@ export async function follow(clients: Clients, executionArn: string, timeoutMinu
 
 interface ExecutionOutput {
   prepared?: { value?: { reason?: string; rejectionKey?: string; resultKey?: string } };
-  analysis?: { summary?: { resultKey?: string } };
+  notAnalysed?: { reason?: string; resultKey?: string };
+  result?: { summary?: { resultKey?: string } };
 }
+
+interface SegmentFigures { count: number; calls: number; maxBytes: number; api: string }
 
 interface ResultJson {
   language: { transcribed: string | null; analysedAs: string; translated: boolean; translation: { from: string | null } | null };
   sentiment: { label: string; scores: Record<string, number> } | null;
   entities: Array<{ text: string; type: string; count: number; score: number }>;
   keyPhrases: Array<{ text: string; count: number; score: number }>;
-  segments: { count: number; batches: number; textBytes: number };
+  segments: { textBytes: number; sentiment: SegmentFigures; entities: SegmentFigures; keyPhrases: SegmentFigures };
+  speech?: { status: string; voiceId?: string; key?: string; outputUri?: string; reason?: string; billedCharacters?: number };
   timings: { transcriptionSeconds: number | null; totalSeconds: number | null };
 }
 
@@ -212,7 +223,14 @@ export function summarise(result: ResultJson, where: string): string[] {
   }
   lines.push(`Entities (${result.entities.length}): ${result.entities.slice(0, 10).map((e) => `${e.text} [${e.type}] x${e.count}`).join(', ') || '-'}`);
   lines.push(`Key phrases (${result.keyPhrases.length}): ${result.keyPhrases.slice(0, 10).map((p) => `${p.text} x${p.count}`).join(', ') || '-'}`);
-  lines.push(`Text: ${result.segments.textBytes} bytes in ${result.segments.count} segments, ${result.segments.batches} Comprehend batch(es)`);
+  const seg = result.segments;
+  lines.push(`Text: ${seg.textBytes} bytes; ${[seg.sentiment, seg.entities, seg.keyPhrases].map((s) => `${s.api} ${s.count} segment(s) in ${s.calls} call(s)`).join(', ')}`);
+  const speech = result.speech;
+  if (speech) {
+    lines.push(speech.status === 'SYNTHESIZED'
+      ? `Spoken summary: ${speech.outputUri ?? `s3://<results>/${speech.key}`} (voice ${speech.voiceId}, ${speech.billedCharacters} characters)`
+      : `Spoken summary: ${speech.status} (${speech.reason ?? ''})`);
+  }
   lines.push(`Timings: transcription ${result.timings.transcriptionSeconds ?? '?'} s, total ${result.timings.totalSeconds ?? '?'} s`);
   return lines;
 }
@@ -235,13 +253,18 @@ export async function run(argv: string[], clients: Clients, io: Io): Promise<num
     io.log(`Record: s3://${options.resultsBucket}/${output.prepared.value.rejectionKey}`);
     return 2;
   }
+  if (execution.status === 'SUCCEEDED' && output.notAnalysed?.reason) {
+    io.log(`NOT ANALYSED: ${output.notAnalysed.reason}`);
+    io.log(`Record: s3://${options.resultsBucket}/${output.notAnalysed.resultKey}`);
+    return 3;
+  }
   if (execution.status !== 'SUCCEEDED') {
     io.log(`${execution.status}: ${execution.error ?? ''} ${execution.cause ?? ''}`.trim());
     const name = executionArn.split(':').at(-1);
     io.log(`Record: s3://${options.resultsBucket}/failures/${name}.json`);
     return 1;
   }
-  const resultKey = output.analysis?.summary?.resultKey ?? output.prepared?.value?.resultKey;
+  const resultKey = output.result?.summary?.resultKey ?? output.prepared?.value?.resultKey;
   if (!resultKey) {
     throw new Error(`Execution output names no result key: ${execution.output?.slice(0, 300)}`);
   }

@@ -23,19 +23,13 @@ step "python env (.venv-flink)" bash scripts/python-env.sh requirements-flink.tx
 step "typecheck (tsc --noEmit)" npx tsc --noEmit
 step "lint (eslint)" npx eslint --max-warnings 0 .
 step "unit tests (jest)" npx jest --silent
-# The real thing, once per profile: bundling, builtin CloudFormation validation (fails on
-# warnings too), cdk-nag and the Control Tower rules. bin/app.ts exits non-zero on any finding.
-for profile in sandbox production; do
-  step "cdk synth -c profile=$profile" npx cdk synth --quiet -c profile="$profile" -o "cdk.out.$profile"
-done
-# Every opt-in part switched on (the hourly-billed parts users turn on by hand) must pass too.
-# Every stack is synthesized and gated; the stacks named are bundled. DataLake is not: with
-# datalake.realtime its bundling packages the Kinesis connector JAR fetched by Maven (docs/datalake.md).
-step "cdk synth, all opt-ins on" npx cdk synth --quiet -c profile=production -o cdk.out.optins \
-  -c datalake.onDemandStream=true -c datalake.realtime=true -c video.streaming=true -c sagemaker.notebook=true \
-  -c sagemaker.endpoint=true -c sagemaker.modelDataUrl=s3://example-models/training-output/run-0/output/model.tar.gz \
-  VideoAnalysis SpeechChain SageMakerPlatform
-step "cfn-lint (all templates)" .venv/bin/cfn-lint
+# The real thing, as users run it: every README command as written (up to the point that needs
+# AWS) and the matrix of profiles x environments x opt-ins, two synths at a time, each with
+# bundling, builtin CloudFormation validation (fails on warnings too), cdk-nag, the Control Tower
+# rules and the IAM authorization gate. bin/app.ts exits non-zero on any finding.
+step "cdk synth: README commands + matrix" npx tsx scripts/synth-matrix.ts
+# cfn-lint over every distinct template of those assemblies, two processes at a time.
+step "cfn-lint (all templates)" xargs -a cdk.out.templates.txt -P 2 -n 16 .venv/bin/cfn-lint
 if [ -n "$(find test -name 'test_*.py' -print -quit)" ]; then
   step "python tests (pytest)" .venv/bin/python -m pytest -q test --ignore=test/flink
 fi

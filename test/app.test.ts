@@ -29,8 +29,9 @@ const ACTIONS_WITHOUT_RESOURCE_LEVEL: Readonly<Record<string, string>> = {
   'translate:TranslateText': 'Speech chain: TranslateText has resource-level permissions only for custom terminologies',
   'comprehend:DetectDominantLanguage': 'Speech chain: called by Translate with SourceLanguageCode "auto"; no resource type',
   'comprehend:BatchDetectSentiment': 'Speech chain: pre-trained Comprehend models have no ARN',
-  'comprehend:BatchDetectEntities': 'Speech chain: pre-trained Comprehend models have no ARN',
-  'comprehend:BatchDetectKeyPhrases': 'Speech chain: pre-trained Comprehend models have no ARN',
+  'comprehend:DetectEntities': 'Speech chain: its resource type is a custom entity-recognizer endpoint; the pre-trained model has none',
+  'comprehend:DetectKeyPhrases': 'Speech chain: pre-trained Comprehend models have no ARN',
+  'polly:GetSpeechSynthesisTask': 'Speech chain: no resource type (Service Authorization Reference, Amazon Polly)',
   // SageMaker jobs in a VPC look up their network before creating ENIs; EC2 Describe* has no resource type.
   'ec2:DescribeNetworkInterfaces': 'SageMaker jobs in a VPC (ENI setup)',
   'ec2:DescribeVpcs': 'SageMaker jobs in a VPC (ENI setup)',

@@ -1,16 +1,17 @@
 /**
  * The notes' Comprehend step: read the transcript (or its English translation) from S3, split it
- * into segments of at most 5,000 UTF-8 bytes on sentence boundaries, send them 25 at a time to
- * BatchDetectSentiment, BatchDetectEntities and BatchDetectKeyPhrases, aggregate, and write one
- * result JSON per media file. Segments never travel through the state machine (256 KiB limit).
+ * on sentence boundaries into segments at each API's own limit (5,000 bytes for sentiment, sent 25
+ * at a time to BatchDetectSentiment; 100 KB for DetectEntities and DetectKeyPhrases, so entities
+ * and phrases keep their context), aggregate, and write the analysis beside the transcript for
+ * SpeakSummary and WriteResult. Segments never travel through the state machine (256 KiB limit).
  */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
-  BatchDetectEntitiesCommand,
-  BatchDetectKeyPhrasesCommand,
   BatchDetectSentimentCommand,
   BatchItemError,
   ComprehendClient,
+  DetectEntitiesCommand,
+  DetectKeyPhrasesCommand,
   LanguageCode,
 } from '@aws-sdk/client-comprehend';
 import {
@@ -21,8 +22,8 @@ import {
   PhraseMention,
   SegmentSentiment,
 } from './analysis';
-import { chunkByBytes, SENTIMENT_MAX_BYTES, toBatches, utf8Bytes } from './chunking';
-import { comprehendLanguageFor } from './media';
+import { BATCH_MAX_DOCUMENTS, chunkByBytes, ENTITIES_MAX_BYTES, KEY_PHRASES_MAX_BYTES, SENTIMENT_MAX_BYTES, toBatches, utf8Bytes } from './chunking';
+import { comprehendLanguageFor } from './languages';
 import { PreparedMedia, readText, requireString, TranscriptionJobSummary, transcriptTextOf } from './transcript';
 
 export interface AnalyseEvent {
@@ -35,13 +36,19 @@ export interface AnalyseEvent {
 
 export interface AnalysisSummary {
   readonly bucket: string;
-  readonly resultKey: string;
+  readonly analysisKey: string;
   readonly language: string;
   readonly translated: boolean;
   readonly sentiment: string | null;
-  readonly segments: number;
+  /** Documents sent to each API. */
+  readonly segments: { readonly sentiment: number; readonly entities: number; readonly keyPhrases: number };
   readonly entities: number;
   readonly keyPhrases: number;
+}
+
+/** How a text was cut for one API: documents, the largest, and the limit they respect. */
+function segmentFigures(segments: readonly string[], limitBytes: number) {
+  return { count: segments.length, maxBytes: segments.reduce((m, s) => Math.max(m, utf8Bytes(s)), 0), limitBytes };
 }
 
 /** A document of a Batch* call that Comprehend refused: failing loudly beats a silently partial result. */
@@ -64,7 +71,7 @@ export function makeHandler(clients: { s3: S3Client; comprehend: ComprehendClien
     const analysisStarted = now();
     const bucket = requireString(config.resultsBucket, 'RESULTS_BUCKET');
     const media = event?.media;
-    const resultKey = requireString(media?.resultKey, 'media.resultKey');
+    const analysisKey = requireString(media?.analysisKey, 'media.analysisKey');
     const transcriptKey = requireString(media?.transcriptKey, 'media.transcriptKey');
     const translated = event?.translation?.translated === true;
 
@@ -82,36 +89,41 @@ export function makeHandler(clients: { s3: S3Client; comprehend: ComprehendClien
       }
     }
 
-    const segments = chunkByBytes(text, SENTIMENT_MAX_BYTES);
+    const sentimentSegments = chunkByBytes(text, SENTIMENT_MAX_BYTES);
+    const entitySegments = chunkByBytes(text, ENTITIES_MAX_BYTES);
+    const phraseSegments = chunkByBytes(text, KEY_PHRASES_MAX_BYTES);
+    const languageCode = language as LanguageCode;
+
     const sentiments: SegmentSentiment[] = [];
-    const entities: EntityMention[] = [];
-    const phrases: PhraseMention[] = [];
-    const batches = toBatches(segments);
+    const batches = toBatches(sentimentSegments);
     for (const [b, batch] of batches.entries()) {
-      const offset = b * 25;
-      const params = { TextList: batch, LanguageCode: language as LanguageCode };
-      const sentiment = await clients.comprehend.send(new BatchDetectSentimentCommand(params));
-      throwOnItemErrors('BatchDetectSentiment', sentiment.ErrorList, offset);
-      for (const r of sentiment.ResultList ?? []) {
-        const s = r.SentimentScore ?? {};
+      const answer = await clients.comprehend.send(new BatchDetectSentimentCommand({ TextList: batch, LanguageCode: languageCode }));
+      throwOnItemErrors('BatchDetectSentiment', answer.ErrorList, b * BATCH_MAX_DOCUMENTS);
+      // Results come back by Index, not necessarily in order: place each at its segment.
+      const byIndex = new Map((answer.ResultList ?? []).map((r) => [r.Index ?? -1, r]));
+      for (const [i, segment] of batch.entries()) {
+        const s = byIndex.get(i)?.SentimentScore;
+        if (!s) {
+          throw new Error(`BatchDetectSentiment returned no result for segment ${b * BATCH_MAX_DOCUMENTS + i}`);
+        }
         sentiments.push({
-          bytes: utf8Bytes(batch[r.Index ?? 0]),
+          bytes: utf8Bytes(segment),
           scores: { positive: s.Positive ?? 0, negative: s.Negative ?? 0, neutral: s.Neutral ?? 0, mixed: s.Mixed ?? 0 },
         });
       }
-      const found = await clients.comprehend.send(new BatchDetectEntitiesCommand(params));
-      throwOnItemErrors('BatchDetectEntities', found.ErrorList, offset);
-      for (const r of found.ResultList ?? []) {
-        for (const e of r.Entities ?? []) {
-          entities.push({ text: e.Text ?? '', type: e.Type ?? 'OTHER', score: e.Score ?? 0 });
-        }
+    }
+    const entities: EntityMention[] = [];
+    for (const segment of entitySegments) {
+      const found = await clients.comprehend.send(new DetectEntitiesCommand({ Text: segment, LanguageCode: languageCode }));
+      for (const e of found.Entities ?? []) {
+        entities.push({ text: e.Text ?? '', type: e.Type ?? 'OTHER', score: e.Score ?? 0 });
       }
-      const keyPhrases = await clients.comprehend.send(new BatchDetectKeyPhrasesCommand(params));
-      throwOnItemErrors('BatchDetectKeyPhrases', keyPhrases.ErrorList, offset);
-      for (const r of keyPhrases.ResultList ?? []) {
-        for (const p of r.KeyPhrases ?? []) {
-          phrases.push({ text: p.Text ?? '', score: p.Score ?? 0 });
-        }
+    }
+    const phrases: PhraseMention[] = [];
+    for (const segment of phraseSegments) {
+      const found = await clients.comprehend.send(new DetectKeyPhrasesCommand({ Text: segment, LanguageCode: languageCode }));
+      for (const p of found.KeyPhrases ?? []) {
+        phrases.push({ text: p.Text ?? '', score: p.Score ?? 0 });
       }
     }
 
@@ -121,7 +133,7 @@ export function makeHandler(clients: { s3: S3Client; comprehend: ComprehendClien
     const analysisCompleted = now();
     const job = event.job ?? {};
     const result = {
-      version: 1,
+      version: 2,
       media: { bucket: media.bucket, key: media.key, format: media.mediaFormat },
       transcript: { bucket, key: transcriptKey, jobName: media.jobName },
       language: {
@@ -135,10 +147,10 @@ export function makeHandler(clients: { s3: S3Client; comprehend: ComprehendClien
       entities: aggregatedEntities,
       keyPhrases: aggregatedPhrases,
       segments: {
-        count: segments.length,
-        maxBytes: segments.reduce((m, s) => Math.max(m, utf8Bytes(s)), 0),
-        batches: batches.length,
         textBytes: utf8Bytes(text),
+        sentiment: { ...segmentFigures(sentimentSegments, SENTIMENT_MAX_BYTES), api: 'BatchDetectSentiment', calls: batches.length },
+        entities: { ...segmentFigures(entitySegments, ENTITIES_MAX_BYTES), api: 'DetectEntities', calls: entitySegments.length },
+        keyPhrases: { ...segmentFigures(phraseSegments, KEY_PHRASES_MAX_BYTES), api: 'DetectKeyPhrases', calls: phraseSegments.length },
       },
       timings: {
         executionStarted: event.execution?.startTime ?? null,
@@ -152,20 +164,20 @@ export function makeHandler(clients: { s3: S3Client; comprehend: ComprehendClien
       },
       execution: event.execution?.id ?? null,
     };
-    // One deterministic key per media file: a retry or a duplicate event rewrites the same object.
+    // One key per execution (the job name): a retried state rewrites the same object.
     await clients.s3.send(new PutObjectCommand({
       Bucket: bucket,
-      Key: resultKey,
+      Key: analysisKey,
       Body: JSON.stringify(result, null, 2),
       ContentType: 'application/json',
     }));
     return {
       bucket,
-      resultKey,
+      analysisKey,
       language,
       translated,
       sentiment: overall?.label ?? null,
-      segments: segments.length,
+      segments: { sentiment: sentimentSegments.length, entities: entitySegments.length, keyPhrases: phraseSegments.length },
       entities: aggregatedEntities.length,
       keyPhrases: aggregatedPhrases.length,
     };

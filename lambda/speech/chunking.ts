@@ -8,13 +8,25 @@
  * combining sequence).
  */
 
-/** DetectSentiment and every Batch* document: 5 KB of UTF-8. */
+/*
+ * Limits as the current API reference states them (the models in @aws-sdk/client-comprehend,
+ * https://docs.aws.amazon.com/comprehend/latest/APIReference/). "KB" is read as 1,000 bytes, the
+ * smaller reading, so a segment fits whichever one the service applies.
+ */
+/**
+ * DetectSentiment and each BatchDetectSentiment document: "The maximum string size is 5 KB"
+ * (BatchDetectSentimentRequest.TextList: "The maximum size of each document is 5 KB"). Older
+ * documentation said sentiment reads only the first 500 characters of a document; the current API
+ * reference no longer says so, and this chain follows the API reference: full 5 KB segments.
+ */
 export const SENTIMENT_MAX_BYTES = 5_000;
-/** DetectEntities / DetectKeyPhrases (single-document APIs): 100 KB of UTF-8. */
+/** DetectEntities: "A UTF-8 text string. The maximum string size is 100 KB." */
 export const ENTITIES_MAX_BYTES = 100_000;
-/** Documents per BatchDetectSentiment / BatchDetectEntities / BatchDetectKeyPhrases call. */
+/** DetectKeyPhrases: "The string must contain less than 100 KB of UTF-8 encoded characters" (strictly less). */
+export const KEY_PHRASES_MAX_BYTES = 99_999;
+/** Documents per BatchDetectSentiment call: "The list can contain a maximum of 25 documents." */
 export const BATCH_MAX_DOCUMENTS = 25;
-/** TranslateText: 10,000 bytes of UTF-8 per request. */
+/** TranslateText: "The text string can be a maximum of 10,000 bytes long." */
 export const TRANSLATE_MAX_BYTES = 10_000;
 
 const encoder = new TextEncoder();

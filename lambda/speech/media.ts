@@ -1,8 +1,8 @@
 /**
- * What Amazon Transcribe accepts, how a transcription job is named, and which languages Amazon
- * Comprehend analyses directly. Pure functions: the stack builds its Choice rules from the same
- * constants, so the state machine and the handlers cannot disagree.
+ * What Amazon Transcribe accepts and how a transcription job is named. Pure functions, shared by
+ * the handlers and their tests.
  */
+import { sha256Hex } from './keys';
 
 /** File extension -> Transcribe MediaFormat (the formats batch transcription accepts). */
 export const MEDIA_FORMATS: Readonly<Record<string, string>> = {
@@ -62,55 +62,29 @@ function sanitize(text: string): string {
     .replace(/^[-.]+|[-.]+$/g, '');
 }
 
+/** Hex characters of the SHA-256 digest a job name carries (64 bits: no collision in practice). */
+export const JOB_NAME_DIGEST_LENGTH = 16;
+/** Most characters of the execution name kept readable in a job name. */
+const READABLE_EXECUTION_LENGTH = 40;
+
 /**
- * A valid, unique transcription job name: a readable stem from the file name plus the execution
- * name, which Step Functions keeps unique per state machine. Unicode, spaces and very long keys
- * reduce to [0-9a-zA-Z._-]; the execution suffix is never truncated, so two files with the same
- * stem never collide.
+ * A valid transcription job name, unique per execution: a readable stem from the file name, a
+ * readable part of the execution name, and a digest of the execution's exact ARN. The readable
+ * parts lose characters to Transcribe's alphabet (`run(1)` and `run-1`, `東京` and `大阪`,
+ * `réunion` and `reunion` read the same), the digest does not; the ARN names the state machine
+ * too, so two stacks in one account never share a job name (Transcribe names are unique per
+ * account and Region).
  */
-export function jobNameFor(key: string, executionName: string): string {
-  const suffix = sanitize(executionName).slice(0, 80) || 'execution';
+export function jobNameFor(key: string, executionName: string, executionArn: string): string {
+  const digest = sha256Hex(executionArn).slice(0, JOB_NAME_DIGEST_LENGTH);
+  const readable = sanitize(sanitize(executionName).slice(0, READABLE_EXECUTION_LENGTH));
+  const suffix = readable ? `${readable}-${digest}` : digest;
   const file = key.slice(key.lastIndexOf('/') + 1);
   const dot = file.lastIndexOf('.');
   const stemSource = dot > 0 ? file.slice(0, dot) : file;
   const room = JOB_NAME_MAX_LENGTH - suffix.length - 1;
   const stem = sanitize(sanitize(stemSource).slice(0, room)) || 'media';
   return `${stem}-${suffix}`;
-}
-
-/**
- * Languages the three Comprehend APIs used here (DetectSentiment, DetectEntities,
- * DetectKeyPhrases and their Batch* forms) all support, by the primary subtag of Transcribe's
- * language code. Anything else is translated to English first.
- */
-export const COMPREHEND_LANGUAGES: readonly string[] = ['ar', 'de', 'en', 'es', 'fr', 'hi', 'it', 'ja', 'ko', 'pt', 'zh'];
-
-/** Comprehend's language code for a Transcribe language code, or undefined when it needs Translate. */
-export function comprehendLanguageFor(transcribeCode: string | undefined): string | undefined {
-  if (!transcribeCode) {
-    return undefined;
-  }
-  const [primary] = transcribeCode.split('-');
-  if (!COMPREHEND_LANGUAGES.includes(primary)) {
-    return undefined;
-  }
-  // Comprehend tells Traditional Chinese apart; Transcribe's zh-TW is Traditional.
-  return transcribeCode === 'zh-TW' ? 'zh-TW' : primary;
-}
-
-/** The `StringMatches` patterns the state machine's language Choice uses. */
-export function comprehendLanguagePatterns(): string[] {
-  return COMPREHEND_LANGUAGES.map((l) => `${l}-*`);
-}
-
-/** Translate's source code for a Transcribe code ("auto" lets Translate detect it). */
-export function translateSourceFor(transcribeCode: string | undefined): string {
-  if (!transcribeCode) {
-    return 'auto';
-  }
-  // Translate distinguishes these regional variants; for everything else the primary subtag.
-  const regional = ['fr-CA', 'es-MX', 'pt-PT', 'zh-TW', 'fa-AF'];
-  return regional.includes(transcribeCode) ? transcribeCode : transcribeCode.split('-')[0];
 }
 
 /**

@@ -4,6 +4,7 @@
  * name the transcription job and every S3 key the execution writes.
  */
 import { HeadObjectCommand, NotFound, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { boundedKey } from './keys';
 import { jobNameFor, keyCandidates, mediaFormatOf, rejectionReason } from './media';
 import { PreparedMedia, requireString } from './transcript';
 
@@ -11,6 +12,8 @@ export interface PrepareMediaEvent {
   readonly bucket: string;
   readonly key: string;
   readonly executionName: string;
+  /** `$$.Execution.Id`: the execution's ARN, unique in the account and Region. */
+  readonly executionArn: string;
 }
 
 export class MediaNotFoundError extends Error {
@@ -29,6 +32,7 @@ export function makeHandler(s3: S3Client) {
     const bucket = requireString(event?.bucket, 'bucket');
     const eventKey = requireString(event?.key, 'key');
     const executionName = requireString(event?.executionName, 'executionName');
+    const executionArn = requireString(event?.executionArn, 'executionArn');
 
     // The event key may be URL-encoded; the first candidate that exists is the real key.
     let found: { key: string; size: number } | undefined;
@@ -48,7 +52,7 @@ export function makeHandler(s3: S3Client) {
     }
     const { key, size } = found;
     const reason = rejectionReason(key, size);
-    const jobName = jobNameFor(key, executionName);
+    const jobName = jobNameFor(key, executionName, executionArn);
     return {
       accepted: reason === undefined,
       reason: reason ?? null,
@@ -57,10 +61,15 @@ export function makeHandler(s3: S3Client) {
       mediaUri: `s3://${bucket}/${key}`,
       mediaFormat: mediaFormatOf(key) ?? null,
       jobName,
-      // Transcribe's OutputKey allows only [a-zA-Z0-9-_.!*'()/]: use the job name, not the media key.
+      // Transcribe's OutputKey and Polly's OutputS3KeyPrefix take only [a-zA-Z0-9-_.!*'()/]: the
+      // execution's own files are named by the job name (at most 200 characters, unique per execution).
       transcriptKey: `transcripts/${jobName}.json`,
-      resultKey: `results/${key}.json`,
-      rejectionKey: `rejections/${key}.json`,
+      analysisKey: `analyses/${jobName}.json`,
+      speechKey: `speech/${jobName}.mp3`,
+      speechTaskPrefix: `speech/${jobName}.`,
+      // What the user looks for is named by the media key, within S3's 1,024 bytes whatever its length.
+      resultKey: boundedKey('results/', key, '.json'),
+      rejectionKey: boundedKey('rejections/', key, '.json'),
     };
   };
 }

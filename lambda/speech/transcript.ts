@@ -50,6 +50,12 @@ export interface PreparedMedia {
   readonly mediaFormat: string | null;
   readonly jobName: string;
   readonly transcriptKey: string;
+  /** Comprehend's findings, written by AnalyseTranscript, read by SpeakSummary and WriteResult. */
+  readonly analysisKey: string;
+  /** The spoken summary SynthesizeSpeech writes. */
+  readonly speechKey: string;
+  /** OutputS3KeyPrefix of a StartSpeechSynthesisTask (Polly appends `<task id>.mp3`). */
+  readonly speechTaskPrefix: string;
   readonly resultKey: string;
   readonly rejectionKey: string;
 }

@@ -7,7 +7,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { TranslateClient, TranslateTextCommand } from '@aws-sdk/client-translate';
 import { chunkByBytes, TRANSLATE_MAX_BYTES, utf8Bytes } from './chunking';
-import { translateSourceFor } from './media';
+import { translateSourceFor } from './languages';
 import { PreparedMedia, readText, requireString, TranscriptionJobSummary, transcriptTextOf } from './transcript';
 
 export interface TranslateEvent {

@@ -1,4 +1,5 @@
 import { Environment } from 'aws-cdk-lib';
+import { knownRegions } from './regions';
 
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
@@ -32,6 +33,9 @@ export function environmentFrom(sources: EnvironmentSources): Environment | unde
   }
   if (!REGION.test(region)) {
     throw new Error(`Region must look like eu-west-1 (got ${JSON.stringify(region)})`);
+  }
+  if (!knownRegions().includes(region)) {
+    throw new Error(`Region ${JSON.stringify(region)} is not in aws-cdk-lib's table of AWS regions (region-info): check the spelling`);
   }
   return { account, region };
 }

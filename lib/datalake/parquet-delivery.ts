@@ -6,7 +6,9 @@ import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
+import { requireRegionIn } from '../config/regions';
 import { SecureLogGroup } from '../constructs/secure-log-group';
 import { acknowledge, acknowledgeBucketGrant, acknowledgeStreamReadGrant } from '../gates';
 import { EventSchema, ZONES } from './schema';
@@ -68,6 +70,8 @@ export class ParquetDelivery extends Construct {
     // without one fails the query and goes to the error prefix instead of a wrong partition.
     const slices: Record<string, string> = { year: '[0:4]', month: '[5:7]', day: '[8:10]' };
     const jq = Object.fromEntries(partitionKeys.map((k) => [k, `.${timeColumn}${slices[k]}`]));
+    // The Firehose L2 reads aws-cdk-lib's table of Firehose CIDR blocks for a pinned region.
+    requireRegionIn(this, 'aws-cdk-lib\'s table of Firehose CIDR blocks (region-info FIREHOSE_CIDR_BLOCK)', (r) => RegionInfo.get(r).firehoseCidrBlock !== undefined);
     this.deliveryStream = new firehose.DeliveryStream(this, 'DeliveryStream', {
       source: new firehose.KinesisStreamSource(props.source),
       role: this.role,

@@ -49,7 +49,7 @@ export const SKLEARN_VERSION = '1.2-1';
 function imageUri(repository: string, tag: string, region: string): string {
   const account = SAGEMAKER_FRAMEWORK_ACCOUNTS[region];
   if (account === undefined) {
-    throw new Error(`No SageMaker ${repository} image registry known for region ${JSON.stringify(region)}; known: ${Object.keys(SAGEMAKER_FRAMEWORK_ACCOUNTS).join(', ')}`);
+    throw new Error(`No SageMaker ${repository} image registry known for region ${JSON.stringify(region)} in SAGEMAKER_FRAMEWORK_ACCOUNTS (lib/sagemaker/images.ts); known: ${Object.keys(SAGEMAKER_FRAMEWORK_ACCOUNTS).join(', ')}`);
   }
   return `${account}.dkr.ecr.${region}.amazonaws.com/${repository}:${tag}`;
 }

@@ -4,7 +4,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { ArtifactMetadataEntryType } from 'aws-cdk-lib/cloud-assembly-schema';
-import { addArchitectures, optInsRead } from '../../lib/app';
+import { addArchitectures, OPT_IN_VALUES, optInsRead } from '../../lib/app';
 import { PROFILES } from '../../lib/config/profile';
 import { ConstructPaths } from './flow';
 import { readStacks } from '../lib/assembly';
@@ -81,15 +81,8 @@ export interface Synthesized {
   readonly solo?: Readonly<Record<string, StackDoc[]>>;
 }
 
-/**
- * Context the opt-in parts need besides their switch, with values that only have to synthesize:
- * the diagram is the same for any value.
- */
-export const DOCS_CONTEXT: Readonly<Record<string, string>> = {
-  // The endpoint serves the artifact of a training run; its bucket and key do not change the flow
-  // (the same example value scripts/test.sh synthesizes the opt-in parts with).
-  'sagemaker.modelDataUrl': 's3://example-models/training-output/run-0/output/model.tar.gz',
-};
+/** Context the opt-in parts need besides their switch (the diagram is the same for any value). */
+export const DOCS_CONTEXT = OPT_IN_VALUES;
 
 function synthWith(makeApp: (context: Record<string, unknown>) => App, switches: string[]): { app: App; stacks: StackDoc[] } {
   const app = makeApp({ ...DOCS_CONTEXT, ...Object.fromEntries(switches.map((k) => [k, 'true'])) });

@@ -16,6 +16,29 @@ const audio = path.join(dir, 'my talk.mp3');
 fs.writeFileSync(audio, Buffer.alloc(2048, 1));
 const args = [audio, '--media-bucket', 'media-b', '--results-bucket', 'results-b', '--state-machine-arn', ARN];
 
+/**
+ * GetExecutionHistory over a history that grows by `growth[i]` events before the i-th call, paged
+ * as the API does (maxResults, nextToken, reverseOrder). Counts the events it returns.
+ */
+function history(growth: HistoryEvent[][]) {
+  const all: HistoryEvent[] = [];
+  let call = 0;
+  const served = { events: 0, calls: 0 };
+  sfn.on(GetExecutionHistoryCommand).callsFake((input: { nextToken?: string; maxResults?: number; reverseOrder?: boolean }) => {
+    if (input.nextToken === undefined) {
+      all.push(...(growth[Math.min(call, growth.length - 1)] ?? []));
+      call += 1;
+    }
+    const ordered = input.reverseOrder ? [...all].reverse() : all;
+    const start = Number(input.nextToken ?? 0);
+    const page = ordered.slice(start, start + (input.maxResults ?? 1000));
+    served.events += page.length;
+    served.calls += 1;
+    return { events: page, nextToken: start + page.length < ordered.length ? String(start + page.length) : undefined };
+  });
+  return served;
+}
+
 /** A fake clock that sleep advances, and a log that collects lines. */
 function fakeIo(): Io & { lines: string[] } {
   let t = Date.parse('2026-01-01T00:00:00Z');
@@ -31,7 +54,13 @@ const RESULT = {
   sentiment: { label: 'POSITIVE', scores: { positive: 0.9, negative: 0.02, neutral: 0.08, mixed: 0 } },
   entities: [{ text: 'Seattle', type: 'LOCATION', count: 2, score: 0.99 }],
   keyPhrases: [{ text: 'the quarterly review', count: 1, score: 0.97 }],
-  segments: { count: 1, batches: 1, textBytes: 250 },
+  segments: {
+    textBytes: 250,
+    sentiment: { api: 'BatchDetectSentiment', count: 1, calls: 1, maxBytes: 250 },
+    entities: { api: 'DetectEntities', count: 1, calls: 1, maxBytes: 250 },
+    keyPhrases: { api: 'DetectKeyPhrases', count: 1, calls: 1, maxBytes: 250 },
+  },
+  speech: { status: 'SYNTHESIZED', voiceId: 'Joanna', key: 'speech/my-talk-e-1-0123456789abcdef.mp3', billedCharacters: 84 },
   timings: { transcriptionSeconds: 60, totalSeconds: 95 },
 };
 
@@ -53,10 +82,11 @@ describe('speech-transcribe CLI', () => {
     sfn.on(DescribeExecutionCommand, { executionArn: EXECUTION })
       .resolvesOnce({ input: eventInput('media/my+talk.mp3'), status: 'RUNNING' })
       .resolvesOnce({ status: 'RUNNING' })
-      .resolves({ status: 'SUCCEEDED', output: JSON.stringify({ analysis: { summary: { resultKey: 'results/media/my talk.mp3.json' } } }) });
-    sfn.on(GetExecutionHistoryCommand)
-      .resolvesOnce({ events: [entered(2, 'PrepareMedia'), entered(5, 'StartTranscription'), entered(8, 'GetTranscriptionStatus')] })
-      .resolves({ events: [entered(2, 'PrepareMedia'), entered(5, 'StartTranscription'), entered(8, 'GetTranscriptionStatus'), entered(11, 'GetTranscriptionStatus'), entered(14, 'AnalyseTranscript')] });
+      .resolves({ status: 'SUCCEEDED', output: JSON.stringify({ result: { summary: { resultKey: 'results/media/my talk.mp3.json' } } }) });
+    history([
+      [entered(2, 'PrepareMedia'), entered(5, 'StartTranscription'), entered(8, 'GetTranscriptionStatus')],
+      [entered(11, 'GetTranscriptionStatus'), entered(14, 'AnalyseTranscript')],
+    ]);
     s3.on(GetObjectCommand, { Bucket: 'results-b', Key: 'results/media/my talk.mp3.json' })
       .resolves({ Body: { transformToString: async () => JSON.stringify(RESULT) } as never });
     const io = fakeIo();
@@ -75,16 +105,46 @@ describe('speech-transcribe CLI', () => {
       'Sentiment: POSITIVE (positive 0.9, negative 0.02, neutral 0.08, mixed 0)',
       'Entities (1): Seattle [LOCATION] x2',
       'Key phrases (1): the quarterly review x1',
-      'Text: 250 bytes in 1 segments, 1 Comprehend batch(es)',
+      'Text: 250 bytes; BatchDetectSentiment 1 segment(s) in 1 call(s), DetectEntities 1 segment(s) in 1 call(s), DetectKeyPhrases 1 segment(s) in 1 call(s)',
+      'Spoken summary: s3://<results>/speech/my-talk-e-1-0123456789abcdef.mp3 (voice Joanna, 84 characters)',
       'Timings: transcription 60 s, total 95 s',
     ]);
+  });
+
+  it('reads only the new events of a long history on each poll, newest first', async () => {
+    // 2,000 events already there, then 3 new ones per poll: each poll must not re-read the 2,000.
+    const old = Array.from({ length: 2_000 }, (_, i) => ({ id: i + 1, type: 'PassStateExited', timestamp: new Date() }) as HistoryEvent);
+    const fresh = (from: number) => [entered(from, 'WaitForTranscription'), { id: from + 1, type: 'WaitStateExited', timestamp: new Date() } as HistoryEvent, entered(from + 2, 'GetTranscriptionStatus')];
+    sfn.on(DescribeExecutionCommand, { executionArn: EXECUTION })
+      .resolvesOnce({ input: eventInput('media/my+talk.mp3'), status: 'RUNNING' })
+      .resolvesOnce({ status: 'RUNNING' }).resolvesOnce({ status: 'RUNNING' }).resolvesOnce({ status: 'RUNNING' })
+      .resolves({ status: 'FAILED', error: 'X', cause: 'y' });
+    const served = history([old, fresh(2_001), fresh(2_004), fresh(2_007)]);
+    const io = fakeIo();
+    await run(args, { s3: new S3Client({}), sfn: new SFNClient({}) }, io);
+    expect(io.lines.filter((l) => l.includes('GetTranscriptionStatus'))).toEqual([
+      '[00:05] GetTranscriptionStatus (status check 1)', '[00:10] GetTranscriptionStatus (status check 2)', '[00:15] GetTranscriptionStatus (status check 3)',
+    ]);
+    expect(served.calls).toBe(20 + 3); // the 2,000 once (20 pages of 100), then one page per poll
+    expect(served.events).toBeLessThanOrEqual(2_000 + 3 * 100);
+    expect(sfn.commandCalls(GetExecutionHistoryCommand).every((c) => c.args[0].input.reverseOrder === true)).toBe(true);
+  });
+
+  it('reports a transcript in a language that cannot be analysed, exit code 3', async () => {
+    sfn.on(DescribeExecutionCommand, { executionArn: EXECUTION })
+      .resolvesOnce({ input: eventInput('media/my+talk.mp3'), status: 'RUNNING' })
+      .resolves({ status: 'SUCCEEDED', output: JSON.stringify({ notAnalysed: { reason: 'Transcribe language eu-ES is not analysed', resultKey: 'results/media/my talk.mp3.json' } }) });
+    history([[entered(2, 'PrepareMedia'), entered(30, 'RecordUnsupportedLanguage')]]);
+    const io = fakeIo();
+    expect(await run(args, { s3: new S3Client({}), sfn: new SFNClient({}) }, io)).toBe(3);
+    expect(io.lines.slice(-2)).toEqual(['NOT ANALYSED: Transcribe language eu-ES is not analysed', 'Record: s3://results-b/results/media/my talk.mp3.json']);
   });
 
   it('reports a rejected file with its reason and record, exit code 2', async () => {
     sfn.on(DescribeExecutionCommand, { executionArn: EXECUTION })
       .resolvesOnce({ input: eventInput('media/my+talk.mp3'), status: 'RUNNING' })
       .resolves({ status: 'SUCCEEDED', output: JSON.stringify({ prepared: { value: { reason: 'Empty media file media/my talk.mp3 (0 bytes)', rejectionKey: 'rejections/media/my talk.mp3.json' } } }) });
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [entered(2, 'PrepareMedia'), entered(5, 'RecordRejection')] });
+    history([[entered(2, 'PrepareMedia'), entered(5, 'RecordRejection')]]);
     const io = fakeIo();
     expect(await run(args, { s3: new S3Client({}), sfn: new SFNClient({}) }, io)).toBe(2);
     expect(io.lines.slice(-2)).toEqual(['REJECTED: Empty media file media/my talk.mp3 (0 bytes)', 'Record: s3://results-b/rejections/media/my talk.mp3.json']);
@@ -94,7 +154,7 @@ describe('speech-transcribe CLI', () => {
     sfn.on(DescribeExecutionCommand, { executionArn: EXECUTION })
       .resolvesOnce({ input: eventInput('media/my talk.mp3'), status: 'RUNNING' })
       .resolves({ status: 'FAILED', error: 'TranscriptionFailed', cause: 'Unsupported audio' });
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [entered(2, 'PrepareMedia'), entered(20, 'RecordFailure')] });
+    history([[entered(2, 'PrepareMedia'), entered(20, 'RecordFailure')]]);
     const io = fakeIo();
     expect(await run(args, { s3: new S3Client({}), sfn: new SFNClient({}) }, io)).toBe(1);
     expect(io.lines.slice(-2)).toEqual(['FAILED: TranscriptionFailed Unsupported audio', 'Record: s3://results-b/failures/e-1.json']);

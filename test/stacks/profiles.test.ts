@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { addArchitectures } from '../../lib/app';
+import { addArchitectures, everyOptIn } from '../../lib/app';
+import { environmentFrom } from '../../lib/config/environment';
 import { DeploymentProfile } from '../../lib/config/profile';
 import { PRODUCTION, SANDBOX, testApp } from '../helpers/app';
 
@@ -24,18 +25,10 @@ function removalByType(profile: DeploymentProfile) {
   return { policies: Object.fromEntries(Object.entries(seen).map(([k, v]) => [k, [...v]])), autoDeletes };
 }
 
-/** Every opt-in part on, so the sweep sees every resource an app can hold. */
-const ALL_OPT_INS = {
-  'datalake.onDemandStream': 'true',
-  'video.streaming': 'true',
-  'sagemaker.notebook': 'true',
-  'sagemaker.endpoint': 'true',
-  'sagemaker.modelDataUrl': 's3://example-models/training-output/run-0/output/model.tar.gz',
-};
-
 /** `<stack>/<logical id> <type> <policy attribute>=<value>` for every resource that would survive its stack's deletion. */
 function survivors(profile: DeploymentProfile, env?: { account: string; region: string }): string[] {
-  const app = testApp({ gates: false, context: ALL_OPT_INS });
+  // Every opt-in part on, so the sweep sees every resource an app can hold.
+  const app = testApp({ gates: false, context: everyOptIn(() => testApp({ gates: false }), { profile, env }) });
   const left: string[] = [];
   for (const stack of addArchitectures(app, { profile, env }) as Stack[]) {
     for (const [id, r] of Object.entries(Template.fromStack(stack).toJSON().Resources as Record<string, Record<string, string>>)) {
@@ -79,5 +72,22 @@ describe('deployment profiles over every architecture stack', () => {
       expect({ type, values }).toEqual({ type, values: ['Retain'] });
     }
     expect(autoDeletes).toBe(0);
+  });
+});
+
+describe('a region outside a regional table', () => {
+  const pinnedTo = (region: string) => () => addArchitectures(testApp({ gates: false }), { profile: SANDBOX, env: { account: '123456789012', region } });
+  it.each([
+    // A real region newer than aws-cdk-lib's Firehose table (the data lake's delivery stream).
+    ['mx-central-1', /region "mx-central-1" is not in aws-cdk-lib's table of Firehose CIDR blocks/],
+    // A real region without SageMaker's first-party images in the project's table.
+    ['ap-southeast-5', /region "ap-southeast-5" in SAGEMAKER_FRAMEWORK_ACCOUNTS \(lib\/sagemaker\/images\.ts\)/],
+  ])('%s fails at synth, naming the region and the table, never at deploy', (region, message) => {
+    expect(pinnedTo(region)).toThrow(message);
+  });
+
+  it('a region no table knows is refused where the environment is read', () => {
+    expect(() => environmentFrom({ contextAccount: '123456789012', contextRegion: 'ap-nowhere-9' }))
+      .toThrow(/Region "ap-nowhere-9" is not in aws-cdk-lib's table of AWS regions/);
   });
 });

@@ -102,10 +102,12 @@ describe('SpeechChainStack', () => {
     const statements = statementsOf(template, 'StateMachineRole');
     const puts = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('s3:PutObject')));
     const putTargets = JSON.stringify(puts.map((s) => s.Resource));
-    for (const prefix of ['transcripts/*', 'rejections/*', 'failures/*']) {
+    for (const prefix of ['transcripts/*', 'rejections/*', 'failures/*', 'results/*']) {
       expect(putTargets).toContain(`/${prefix}`);
     }
-    expect(putTargets).not.toContain('/results/*');
+    // results/ only for the record of a language that cannot be analysed; analyses/ and speech/ are the handlers'.
+    expect(putTargets).not.toContain('/analyses/*');
+    expect(putTargets).not.toContain('/speech/*');
     const reads = statements.filter((s) => asList(s.Action).includes('s3:GetObject*'));
     expect(JSON.stringify(reads.map((s) => s.Resource))).toContain('/media/*');
     for (const s of statements.filter((x) => x.Effect === 'Allow')) {
@@ -113,20 +115,62 @@ describe('SpeechChainStack', () => {
     }
   });
 
-  it('gives the analysis Lambda Comprehend Batch* only and the results/ prefix to write', () => {
-    const statements = statementsOf(template, 'AnalyseTranscriptRole');
+  it('gives the analysis Lambda the three Comprehend detections only and the analyses/ prefix to write', () => {
+    const statements = statementsOf(template, 'AnalysisAnalyseTranscriptRole');
     const onStar = statements.filter((s) => s.Resource === '*').flatMap((s) => asList(s.Action));
     expect(onStar.sort()).toEqual([
-      'comprehend:BatchDetectEntities', 'comprehend:BatchDetectKeyPhrases', 'comprehend:BatchDetectSentiment',
+      'comprehend:BatchDetectSentiment', 'comprehend:DetectEntities', 'comprehend:DetectKeyPhrases',
       'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);
     const puts = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('s3:PutObject')));
-    expect(JSON.stringify(puts.map((s) => s.Resource))).toContain('/results/*');
+    expect(JSON.stringify(puts.map((s) => s.Resource))).toContain('/analyses/*');
+    expect(JSON.stringify(puts.map((s) => s.Resource))).not.toContain('/results/*');
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ RESULTS_BUCKET: { Ref: Match.stringLikeRegexp('^Results') } }) },
       Timeout: 300,
       MemorySize: 512,
     });
+  });
+
+  it('grants Polly\'s synthesis actions on the lexicon resource type only, GetSpeechSynthesisTask on "*", and speech/ to the speaker', () => {
+    const speaker = statementsOf(template, 'SpeechSpeakSummaryRole');
+    const polly = speaker.filter((s) => asList(s.Action).some((a) => a.startsWith('polly:')));
+    expect(polly).toEqual([expect.objectContaining({
+      Action: ['polly:StartSpeechSynthesisTask', 'polly:SynthesizeSpeech'],
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':polly:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':lexicon/*']] },
+    })]);
+    const puts = speaker.filter((s) => asList(s.Action).some((a) => a.startsWith('s3:PutObject')));
+    expect(JSON.stringify(puts.map((s) => s.Resource))).toContain('/speech/*');
+    // Polly writes a task's MP3 with the caller's permissions into an SSE-KMS bucket: the caller needs the key.
+    expect(speaker.some((s) => asList(s.Action).includes('kms:GenerateDataKey*'))).toBe(true);
+    const machine = statementsOf(template, 'StateMachineRole');
+    const machinePolly = machine.filter((s) => asList(s.Action).some((a) => a.startsWith('polly:')));
+    expect(machinePolly.map((s) => [asList(s.Action).filter((a) => a.startsWith('polly:')), s.Resource])).toEqual([[['polly:GetSpeechSynthesisTask'], '*']]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { RESULTS_BUCKET: { Ref: Match.stringLikeRegexp('^Results') }, MAX_KEY_PHRASES: '10' } },
+    });
+  });
+
+  it('lets EventBridge assume the trigger role only for this stack\'s rule in this account (confused deputy)', () => {
+    const rule = Object.values(template.findResources('AWS::Events::Rule'))[0] as { Properties: { Name: string } };
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({
+        Principal: { Service: 'events.amazonaws.com' },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnEquals: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:rule/${rule.Properties.Name}`]] } },
+        },
+      })] },
+    });
+    expect(rule.Properties.Name.length).toBeLessThanOrEqual(64);
+  });
+
+  it('keeps the logical ids of its stateful resources (buckets, key, topic, log group, trigger dead-letter queue)', () => {
+    const ids = Object.keys(template.toJSON().Resources);
+    for (const id of ['Key961B73FD', 'AccessLogs8B620ECA', 'MediaA721A567', 'Results25575328', 'Notifications87298708', 'TriggerDeadLetterQueueFD4EB023']) {
+      expect(ids).toContain(id);
+    }
+    expect(ids.filter((id) => id.startsWith('StateMachineLogs'))).toHaveLength(1);
   });
 
   it('publishes to a CMK-encrypted, TLS-only topic', () => {
@@ -185,6 +229,9 @@ describe('SpeechChainStack props and profiles', () => {
     [{ maxPolls: 2.5 }, 'maxPolls must be a positive integer (got 2.5)'],
     [{ timeout: Duration.hours(1) }, 'timeout must exceed pollInterval x maxPolls (got 3600 s <= 14400 s)'],
     [{ languageCode: 'english' }, 'languageCode must look like en-US (got "english")'],
+    [{ speechPollInterval: Duration.millis(200) }, 'speechPollInterval must be a whole number of seconds, at least 1 (got 200 ms)'],
+    [{ speechMaxPolls: 0 }, 'speechMaxPolls must be a positive integer (got 0)'],
+    [{ spokenKeyPhrases: 1001 }, 'spokenKeyPhrases must be an integer from 0 to 1000 (got 1001)'],
   ])('rejects %j naming the value', (props, message) => {
     expect(() => build(props as Partial<SpeechChainStackProps>)).toThrow(message);
   });

@@ -1,9 +1,10 @@
 /**
  * The speech chain's state machine, taken from the synthesized template, validated with
  * asl-validator and executed locally (aws-local-stepfunctions) on every path the issue lists.
- * The three Lambda states run the real handlers against mocked S3 / Translate / Comprehend
- * clients; the SDK-integration states (Transcribe, S3 putObject, SNS publish) are local handlers
- * that record what they were asked to do.
+ * The Lambda states run the real handlers against mocked S3 (an in-memory bucket), Translate,
+ * Comprehend and Polly clients; the SDK-integration states (Transcribe, Polly's
+ * GetSpeechSynthesisTask, S3 putObject, SNS publish) are local handlers that record what they were
+ * asked to do.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,18 +12,23 @@ import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { GetObjectCommand, HeadObjectCommand, NotFound, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
-  BatchDetectEntitiesCommand,
-  BatchDetectKeyPhrasesCommand,
   BatchDetectSentimentCommand,
   ComprehendClient,
+  DetectEntitiesCommand,
+  DetectKeyPhrasesCommand,
   InternalServerException,
 } from '@aws-sdk/client-comprehend';
+import { PollyClient, StartSpeechSynthesisTaskCommand, SynthesizeSpeechCommand, ThrottlingException } from '@aws-sdk/client-polly';
 import { TranslateClient, TranslateTextCommand } from '@aws-sdk/client-translate';
 import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
 import { makeHandler as makePrepare } from '../../lambda/speech/prepare-media';
 import { makeHandler as makeTranslate } from '../../lambda/speech/translate-transcript';
 import { makeHandler as makeAnalyse } from '../../lambda/speech/analyse-transcript';
-import { JOB_NAME_PATTERN } from '../../lambda/speech/media';
+import { JOB_NAME_PATTERN, jobNameFor } from '../../lambda/speech/media';
+import { makeHandler as makeSpeak } from '../../lambda/speech/speak-summary';
+import { makeHandler as makeWriteResult } from '../../lambda/speech/write-result';
+import { FAKE_ACCOUNT, FAKE_REGION } from '../helpers/asl';
 import { SpeechChainStack } from '../../lib/stacks/speech-stack';
 import { SANDBOX, testApp } from '../helpers/app';
 import { Definition, definitionFrom, LocalRun, runLocally, TaskHandler, taskError, validateDefinition } from '../helpers/asl';
@@ -37,6 +43,10 @@ type Obj = { [k: string]: Json };
 const s3 = mockClient(S3Client);
 const comprehend = mockClient(ComprehendClient);
 const translate = mockClient(TranslateClient);
+const polly = mockClient(PollyClient);
+const EXECUTION = 'a1b2c3d4-0000-4000-8000-000000000001';
+const arnOf = (name: string) => `arn:aws:states:${FAKE_REGION}:${FAKE_ACCOUNT}:execution:Local:${name}`;
+const JOB = jobNameFor('media/interview.mp3', EXECUTION, arnOf(EXECUTION));
 
 let definition: Definition;
 let boundedDefinition: Definition;
@@ -46,7 +56,7 @@ beforeAll(() => {
   const main = new SpeechChainStack(app, 'SpeechChain', { profile: SANDBOX });
   // A second machine with a small poll budget, to run the "still IN_PROGRESS" bound quickly.
   const bounded = new SpeechChainStack(app, 'Bounded', {
-    profile: SANDBOX, maxPolls: 2, pollInterval: Duration.seconds(10), timeout: Duration.minutes(5),
+    profile: SANDBOX, maxPolls: 2, pollInterval: Duration.seconds(10), timeout: Duration.minutes(5), speechMaxPolls: 2, spokenKeyPhrases: 150,
   });
   definition = definitionFrom(Template.fromStack(main));
   boundedDefinition = definitionFrom(Template.fromStack(bounded));
@@ -58,9 +68,15 @@ function event(key: string): Obj {
   return e;
 }
 
-/** GetObject answers by key prefix. */
+/** What the handlers wrote, by key: a later GetObject reads it back (an in-memory bucket). */
+let written: Map<string, string>;
+
+/** GetObject answers with what was written, else by key prefix. */
 function objects(byPrefix: Record<string, string>) {
   s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+    if (written.has(input.Key)) {
+      return { Body: body(written.get(input.Key)!) };
+    }
     const prefix = Object.keys(byPrefix).find((p) => input.Key.startsWith(p));
     if (prefix === undefined) {
       throw new NotFound({ message: `no fixture for ${input.Key}`, $metadata: { httpStatusCode: 404 } });
@@ -95,6 +111,10 @@ interface Scenario {
   readonly start?: TaskHandler;
   readonly executionName?: string;
   readonly machine?: () => Definition;
+  /** GetSpeechSynthesisTask answers, in order (the last repeats). */
+  readonly speechTask?: TaskHandler;
+  /** SpeakSummary's key-phrase budget. @default 10 */
+  readonly spokenKeyPhrases?: number;
 }
 
 interface Recorded {
@@ -124,7 +144,7 @@ async function execute(scenario: Scenario): Promise<Recorded> {
     return { MessageId: `m-${messages.length}` };
   };
   const run = await runLocally((scenario.machine ?? (() => definition))(), event(scenario.key ?? 'media/interview.mp3'), {
-    executionName: scenario.executionName ?? 'a1b2c3d4-0000-4000-8000-000000000001',
+    executionName: scenario.executionName ?? EXECUTION,
     handlers: {
       PrepareMedia: lambda(makePrepare(new S3Client({}))),
       StartTranscription: scenario.start ?? ((input) => {
@@ -134,9 +154,14 @@ async function execute(scenario: Scenario): Promise<Recorded> {
       GetTranscriptionStatus: () => statuses[Math.min(poll++, statuses.length - 1)],
       TranslateTranscript: lambda(makeTranslate({ s3: new S3Client({}), translate: new TranslateClient({}) }, { resultsBucket: RESULTS_BUCKET })),
       AnalyseTranscript: lambda(makeAnalyse({ s3: new S3Client({}), comprehend: new ComprehendClient({}) }, { resultsBucket: RESULTS_BUCKET })),
+      SpeakSummary: lambda(makeSpeak({ s3: new S3Client({}), polly: new PollyClient({}) }, { resultsBucket: RESULTS_BUCKET, maxKeyPhrases: scenario.spokenKeyPhrases ?? 10 })),
+      GetSpeechSynthesisTask: scenario.speechTask ?? (() => { throw new Error('no speech task expected'); }),
+      WriteResult: lambda(makeWriteResult(new S3Client({}), { resultsBucket: RESULTS_BUCKET })),
       RecordRejection: record,
+      RecordUnsupportedLanguage: record,
       RecordFailure: record,
       NotifyRejection: publish,
+      NotifyUnsupportedLanguage: publish,
       NotifyCompletion: publish,
       NotifyFailure: publish,
     },
@@ -151,24 +176,29 @@ function mockComprehendOk() {
     ResultList: input.TextList.map((_, Index) => ({ Index, Sentiment: 'POSITIVE', SentimentScore: { Positive: 0.9, Negative: 0.05, Neutral: 0.05, Mixed: 0 } })),
     ErrorList: [],
   }));
-  comprehend.on(BatchDetectEntitiesCommand).callsFake((input: { TextList: string[] }) => ({
-    ResultList: input.TextList.map((_, Index) => ({ Index, Entities: [{ Text: 'Seattle', Type: 'LOCATION', Score: 0.99 }] })),
-    ErrorList: [],
-  }));
-  comprehend.on(BatchDetectKeyPhrasesCommand).callsFake((input: { TextList: string[] }) => ({
-    ResultList: input.TextList.map((_, Index) => ({ Index, KeyPhrases: [{ Text: 'the quarterly review', Score: 0.97 }] })),
-    ErrorList: [],
-  }));
+  comprehend.on(DetectEntitiesCommand).resolves({ Entities: [{ Text: 'Seattle', Type: 'LOCATION', Score: 0.99 }] });
+  comprehend.on(DetectKeyPhrasesCommand).resolves({ KeyPhrases: [{ Text: 'the quarterly review', Score: 0.97 }] });
 }
+
+const mp3 = { transformToByteArray: async () => new TextEncoder().encode('ID3') } as never;
+/** Keys of the objects the handlers wrote, in order. */
+const putKeys = () => s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
+const resultOf = (key: string) => JSON.parse(written.get(key)!);
 
 beforeEach(() => {
   s3.reset();
   comprehend.reset();
   translate.reset();
+  polly.reset();
+  written = new Map();
   s3.on(HeadObjectCommand).resolves({ ContentLength: 1_048_576 });
   objects({ 'transcripts/': fixture('transcribe-output.en.json') });
-  s3.on(PutObjectCommand).resolves({});
+  s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: unknown }) => {
+    written.set(input.Key, typeof input.Body === 'string' ? input.Body : '<binary>');
+    return {};
+  });
   mockComprehendOk();
+  polly.on(SynthesizeSpeechCommand).resolves({ AudioStream: mp3, ContentType: 'audio/mpeg', RequestCharacters: 80 });
 });
 
 /** Every execution below adds itself here, so the test file can print what it covered. */
@@ -211,38 +241,134 @@ describe('speech chain state machine definition', () => {
 });
 
 describe('speech chain executed locally', () => {
-  it('happy path: two IN_PROGRESS polls, then COMPLETED, analysed and notified', async () => {
+  it('happy path: two IN_PROGRESS polls, then COMPLETED, analysed, summary spoken, result written and notified', async () => {
     const { run, started, messages } = await execute({ statuses: [job('IN_PROGRESS'), job('IN_PROGRESS'), job('COMPLETED')] });
-    covered.push('happy path, 2 x IN_PROGRESS then COMPLETED (en-US)'); 
+    covered.push('happy path, 2 x IN_PROGRESS then COMPLETED (en-US), short summary by SynthesizeSpeech');
     expect(run.status).toBe('SUCCEEDED');
     expect(count(run, 'GetTranscriptionStatus')).toBe(3);
     expect(count(run, 'WaitForTranscription')).toBe(3);
     expect(count(run, 'CountPoll')).toBe(2);
-    expect(run.path).toEqual(expect.arrayContaining(['KeepOriginalLanguage', 'AnalyseTranscript', 'NotifyCompletion', 'Analysed']));
-    expect(run.path).not.toContain('TranslateTranscript');
+    expect(run.path.slice(-8)).toEqual(['ComprehendSupportsLanguage', 'KeepOriginalLanguage', 'AnalyseTranscript', 'SpeakSummary', 'SpeechStatus', 'WriteResult', 'NotifyCompletion', 'Analysed']);
     expect(started[0]).toMatchObject({
-      TranscriptionJobName: 'interview-a1b2c3d4-0000-4000-8000-000000000001',
+      TranscriptionJobName: JOB,
       Media: { MediaFileUri: 's3://speech-media-bucket/media/interview.mp3' },
       MediaFormat: 'mp3',
       OutputBucketName: RESULTS_BUCKET,
-      OutputKey: 'transcripts/interview-a1b2c3d4-0000-4000-8000-000000000001.json',
+      OutputKey: `transcripts/${JOB}.json`,
       OutputEncryptionKMSKeyId: expect.stringMatching(/^arn:aws:kms:/),
       IdentifyLanguage: true,
     });
-    const put = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-    expect(put).toHaveLength(1);
-    expect(put[0].Key).toBe('results/media/interview.mp3.json');
-    const result = JSON.parse(put[0].Body as string);
-    expect(result).toMatchObject({
+    expect(JOB).toMatch(new RegExp(`^interview-${EXECUTION}-[0-9a-f]{16}$`));
+    expect(putKeys()).toEqual([`analyses/${JOB}.json`, `speech/${JOB}.mp3`, 'results/media/interview.mp3.json']);
+    expect(polly).toHaveReceivedCommandWith(SynthesizeSpeechCommand, { VoiceId: 'Joanna', Engine: 'standard', TextType: 'ssml', OutputFormat: 'mp3' });
+    expect(resultOf('results/media/interview.mp3.json')).toMatchObject({
       media: { bucket: 'speech-media-bucket', key: 'media/interview.mp3' },
-      transcript: { key: 'transcripts/interview-a1b2c3d4-0000-4000-8000-000000000001.json' },
+      transcript: { key: `transcripts/${JOB}.json` },
       language: { transcribed: 'en-US', analysedAs: 'en', translated: false },
-      sentiment: { label: 'POSITIVE' },
+      sentiment: { label: 'POSITIVE', basis: 'weighted-mean' },
       entities: [{ text: 'Seattle', type: 'LOCATION', count: 1 }],
+      speech: { status: 'SYNTHESIZED', api: 'SynthesizeSpeech', key: `speech/${JOB}.mp3`, voiceId: 'Joanna', requestCharacters: 80 },
       timings: { transcriptionSeconds: 60, executionStarted: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
     });
     expect(comprehend.commandCalls(BatchDetectSentimentCommand)[0].args[0].input.LanguageCode).toBe('en');
-    expect(messages).toEqual([{ outcome: 'COMPLETED', message: expect.objectContaining({ resultKey: 'results/media/interview.mp3.json', sentiment: 'POSITIVE' }) }]);
+    expect(messages).toEqual([{ outcome: 'COMPLETED', message: expect.objectContaining({ resultKey: 'results/media/interview.mp3.json', sentiment: 'POSITIVE', speech: { status: 'SYNTHESIZED', uri: `s3://${RESULTS_BUCKET}/speech/${JOB}.mp3` } }) }]);
+  });
+
+  it('a long summary goes to StartSpeechSynthesisTask; the machine polls the task until completed', async () => {
+    comprehend.on(DetectKeyPhrasesCommand).resolves({ KeyPhrases: Array.from({ length: 150 }, (_, i) => ({ Text: `the key phrase number ${i} of this long meeting`, Score: 0.9 })) });
+    polly.on(StartSpeechSynthesisTaskCommand).resolves({ SynthesisTask: { TaskId: 'task-42', TaskStatus: 'scheduled' } });
+    const answers = ['scheduled', 'inProgress', 'completed'];
+    const polled: Obj[] = [];
+    const { run, messages } = await execute({
+      spokenKeyPhrases: 150,
+      speechTask: (input) => {
+        polled.push(input as Obj);
+        const status = answers[Math.min(polled.length - 1, answers.length - 1)];
+        return { SynthesisTask: { TaskId: 'task-42', TaskStatus: status, OutputUri: `https://s3.${FAKE_REGION}.amazonaws.com/${RESULTS_BUCKET}/speech/${JOB}.task-42.mp3`, RequestCharacters: 6123 } };
+      },
+    });
+    covered.push('long summary (150 key phrases, > 3,000 billed characters) -> StartSpeechSynthesisTask -> 3 polls -> completed');
+    expect(run.status).toBe('SUCCEEDED');
+    expect(polly).not.toHaveReceivedCommand(SynthesizeSpeechCommand);
+    expect(polly).toHaveReceivedCommandWith(StartSpeechSynthesisTaskCommand, { OutputS3BucketName: RESULTS_BUCKET, OutputS3KeyPrefix: `speech/${JOB}.`, VoiceId: 'Joanna' });
+    expect(polled).toEqual([{ TaskId: 'task-42' }, { TaskId: 'task-42' }, { TaskId: 'task-42' }]);
+    expect(count(run, 'WaitForSpeech')).toBe(3);
+    expect(resultOf('results/media/interview.mp3.json').speech).toMatchObject({
+      status: 'SYNTHESIZED', api: 'StartSpeechSynthesisTask', taskId: 'task-42', requestCharacters: 6123, keyPhrasesSpoken: 150,
+      outputUri: expect.stringContaining(`/speech/${JOB}.task-42.mp3`),
+    });
+    expect(resultOf('results/media/interview.mp3.json').speech.billedCharacters).toBeGreaterThan(3_000);
+    expect(messages[0].message).toMatchObject({ speech: { status: 'SYNTHESIZED' } });
+  });
+
+  it('a speech task that fails, or outlives the status checks, is recorded in the result; the execution succeeds', async () => {
+    comprehend.on(DetectKeyPhrasesCommand).resolves({ KeyPhrases: Array.from({ length: 150 }, (_, i) => ({ Text: `the key phrase number ${i} of this long meeting`, Score: 0.9 })) });
+    polly.on(StartSpeechSynthesisTaskCommand).resolves({ SynthesisTask: { TaskId: 'task-7', TaskStatus: 'scheduled' } });
+    const failed = await execute({ spokenKeyPhrases: 150, speechTask: () => ({ SynthesisTask: { TaskId: 'task-7', TaskStatus: 'failed', TaskStatusReason: 'Output bucket is not accessible' } }) });
+    covered.push('speech task failed -> recorded as FAILED with Polly\'s reason, execution SUCCEEDED');
+    expect(failed.run.status).toBe('SUCCEEDED');
+    expect(resultOf('results/media/interview.mp3.json').speech).toMatchObject({ status: 'FAILED', reason: 'Output bucket is not accessible' });
+
+    written.clear();
+    const stuck = await execute({ machine: () => boundedDefinition, spokenKeyPhrases: 150, speechTask: () => ({ SynthesisTask: { TaskId: 'task-7', TaskStatus: 'inProgress' } }) });
+    covered.push('speech task still inProgress after speechMaxPolls (2) -> recorded as TIMED_OUT, execution SUCCEEDED');
+    expect(stuck.run.status).toBe('SUCCEEDED');
+    expect(count(stuck.run, 'GetSpeechSynthesisTask')).toBe(3);
+    expect(stuck.run.path).toContain('SpeechTaskTimedOut');
+    expect(resultOf('results/media/interview.mp3.json').speech).toMatchObject({ status: 'TIMED_OUT', taskId: 'task-7' });
+  });
+
+  it('a language without a Polly voice (zh-TW) is analysed as Traditional Chinese and its summary recorded as NO_VOICE', async () => {
+    objects({ 'transcripts/': fixture('transcribe-output.en.json').replace(/"transcript": "[^"]*"/, '"transcript": "今天的會議很成功。"') });
+    const { run, messages } = await execute({ statuses: [job('COMPLETED', { LanguageCode: 'zh-TW' })] });
+    covered.push('zh-TW: analysed as zh-TW, no Polly voice -> NO_VOICE recorded, execution SUCCEEDED');
+    expect(run.status).toBe('SUCCEEDED');
+    expect(comprehend.commandCalls(BatchDetectSentimentCommand)[0].args[0].input.LanguageCode).toBe('zh-TW');
+    expect(polly.calls()).toHaveLength(0);
+    expect(resultOf('results/media/interview.mp3.json').speech).toEqual({ status: 'NO_VOICE', language: 'zh-TW', reason: 'Amazon Polly has no standard voice for zh-TW' });
+    expect(messages[0]).toMatchObject({ outcome: 'COMPLETED', message: { speech: { status: 'NO_VOICE', uri: null } } });
+  });
+
+  it('a Cantonese (zh-HK) transcript is analysed as Traditional Chinese, never Simplified', async () => {
+    const { run } = await execute({ statuses: [job('COMPLETED', { LanguageCode: 'zh-HK' })] });
+    covered.push('zh-HK -> KeepOriginalLanguage, Comprehend LanguageCode zh-TW');
+    expect(run.path).toContain('KeepOriginalLanguage');
+    expect(comprehend.commandCalls(DetectEntitiesCommand)[0].args[0].input.LanguageCode).toBe('zh-TW');
+  });
+
+  it('Polly throttling on SpeakSummary is retried with backoff, then the summary is spoken', async () => {
+    let calls = 0;
+    polly.on(SynthesizeSpeechCommand).callsFake(() => {
+      calls += 1;
+      if (calls <= 2) {
+        throw new ThrottlingException({ message: 'Rate exceeded', $metadata: {} });
+      }
+      return { AudioStream: mp3, ContentType: 'audio/mpeg', RequestCharacters: 80 };
+    });
+    const { run } = await execute({});
+    covered.push('Polly ThrottlingException x2 on SynthesizeSpeech -> SpeakSummary retried twice, then SYNTHESIZED');
+    expect(run.retries.SpeakSummary).toBe(2);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(resultOf('results/media/interview.mp3.json').speech.status).toBe('SYNTHESIZED');
+  });
+
+  it('Polly throttling on GetSpeechSynthesisTask is retried by the SDK integration', async () => {
+    comprehend.on(DetectKeyPhrasesCommand).resolves({ KeyPhrases: Array.from({ length: 150 }, (_, i) => ({ Text: `the key phrase number ${i} of this long meeting`, Score: 0.9 })) });
+    polly.on(StartSpeechSynthesisTaskCommand).resolves({ SynthesisTask: { TaskId: 'task-9', TaskStatus: 'scheduled' } });
+    let polls = 0;
+    const { run } = await execute({
+      spokenKeyPhrases: 150,
+      speechTask: () => {
+        polls += 1;
+        if (polls === 1) {
+          throw taskError('Polly.ThrottlingException', 'Rate exceeded');
+        }
+        return { SynthesisTask: { TaskId: 'task-9', TaskStatus: 'completed', OutputUri: 'https://s3/x.mp3' } };
+      },
+    });
+    covered.push('Polly.ThrottlingException on GetSpeechSynthesisTask -> retried, then completed');
+    expect(run.retries.GetSpeechSynthesisTask).toBe(1);
+    expect(run.status).toBe('SUCCEEDED');
   });
 
   it('FAILED transcription: records FailureReason, notifies, fails with it', async () => {
@@ -255,7 +381,7 @@ describe('speech chain executed locally', () => {
     expect(run.path.slice(-4)).toEqual(['TranscriptionFailed', 'RecordFailure', 'NotifyFailure', 'Failed']);
     expect(records).toEqual([expect.objectContaining({
       Bucket: RESULTS_BUCKET,
-      Key: 'failures/a1b2c3d4-0000-4000-8000-000000000001.json',
+      Key: `failures/${EXECUTION}.json`,
       Body: expect.objectContaining({ status: 'FAILED', error: { Error: 'TranscriptionFailed', Cause: reason }, media: { bucket: 'speech-media-bucket', key: 'media/interview.mp3' } }),
     })]);
     expect(messages.map((m) => m.outcome)).toEqual(['FAILED']);
@@ -296,7 +422,7 @@ describe('speech chain executed locally', () => {
   });
 
   it('a document Comprehend refuses inside a batch fails the analysis without retries', async () => {
-    comprehend.on(BatchDetectEntitiesCommand).resolves({ ResultList: [], ErrorList: [{ Index: 0, ErrorCode: 'TEXT_SIZE_LIMIT_EXCEEDED', ErrorMessage: 'too long' }] });
+    comprehend.on(BatchDetectSentimentCommand).resolves({ ResultList: [], ErrorList: [{ Index: 0, ErrorCode: 'TEXT_SIZE_LIMIT_EXCEEDED', ErrorMessage: 'too long' }] });
     const { run } = await execute({});
     covered.push('Comprehend BatchItemError (ErrorList) -> caught without retry -> failure path');
     expect(run.retries.AnalyseTranscript).toBeUndefined();
@@ -305,23 +431,43 @@ describe('speech chain executed locally', () => {
     expect(run.path.slice(-3)).toEqual(['RecordFailure', 'NotifyFailure', 'Failed']);
   });
 
-  it('a language Comprehend does not support is translated to English first', async () => {
+  it('a language Comprehend does not support is translated to English first, and spoken in English', async () => {
     objects({
       'transcripts/': fixture('transcribe-output.nl.json'),
       'translations/': 'Welcome to the meeting. The results in Amsterdam are excellent.',
     });
     translate.on(TranslateTextCommand).resolves({ TranslatedText: 'Welcome to the meeting. The results in Amsterdam are excellent.', SourceLanguageCode: 'nl', TargetLanguageCode: 'en' });
     const { run, messages } = await execute({ key: 'media/vergadering.wav', statuses: [job('COMPLETED', { LanguageCode: 'nl-NL' })] });
-    covered.push('nl-NL (not supported by Comprehend) -> TranslateTranscript -> analysed in English');
+    covered.push('nl-NL (not supported by Comprehend) -> TranslateTranscript -> analysed and spoken in English');
+    const vergadering = jobNameFor('media/vergadering.wav', EXECUTION, arnOf(EXECUTION));
     expect(run.status).toBe('SUCCEEDED');
     expect(run.path).toEqual(expect.arrayContaining(['ComprehendSupportsLanguage', 'TranslateTranscript', 'AnalyseTranscript']));
     expect(run.path).not.toContain('KeepOriginalLanguage');
     expect(translate.commandCalls(TranslateTextCommand)[0].args[0].input).toMatchObject({ SourceLanguageCode: 'nl', TargetLanguageCode: 'en' });
     expect(comprehend.commandCalls(BatchDetectSentimentCommand)[0].args[0].input.LanguageCode).toBe('en');
-    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-    expect(puts.map((p) => p.Key)).toEqual(['translations/vergadering-a1b2c3d4-0000-4000-8000-000000000001.en.txt', 'results/media/vergadering.wav.json']);
-    expect(JSON.parse(puts[1].Body as string).language).toMatchObject({ transcribed: 'nl-NL', analysedAs: 'en', translated: true, translation: { from: 'nl', to: 'en' } });
+    expect(putKeys()).toEqual([`translations/${vergadering}.en.txt`, `analyses/${vergadering}.json`, `speech/${vergadering}.mp3`, 'results/media/vergadering.wav.json']);
+    expect(resultOf('results/media/vergadering.wav.json').language).toMatchObject({ transcribed: 'nl-NL', analysedAs: 'en', translated: true, translation: { from: 'nl', to: 'en' } });
+    expect(polly).toHaveReceivedCommandWith(SynthesizeSpeechCommand, { VoiceId: 'Joanna', LanguageCode: 'en-US' });
     expect(messages[0].message).toMatchObject({ translated: true, language: 'en' });
+  });
+
+  it('a language Translate cannot translate (Basque) ends in a result record saying so, not a failed execution', async () => {
+    const { run, records, messages } = await execute({ statuses: [job('COMPLETED', { LanguageCode: 'eu-ES' })] });
+    covered.push('eu-ES (no Translate language) -> NOT_ANALYSED result record + notification, execution SUCCEEDED');
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.path.slice(-5)).toEqual(['ComprehendSupportsLanguage', 'LanguageNotTranslatable', 'RecordUnsupportedLanguage', 'NotifyUnsupportedLanguage', 'LanguageNotSupported']);
+    expect(translate.calls()).toHaveLength(0);
+    expect(comprehend.calls()).toHaveLength(0);
+    expect(records).toEqual([expect.objectContaining({
+      Key: 'results/media/interview.mp3.json',
+      Body: expect.objectContaining({
+        status: 'NOT_ANALYSED',
+        reason: 'Transcribe language eu-ES is not analysed by Amazon Comprehend and has no Amazon Translate language: the transcript is kept, not analysed',
+        transcript: { bucket: RESULTS_BUCKET, key: `transcripts/${JOB}.json` },
+        language: { transcribed: 'eu-ES', translated: false },
+      }),
+    })]);
+    expect(messages[0]).toMatchObject({ outcome: 'NOT_ANALYSED', message: { language: 'eu-ES', resultKey: 'results/media/interview.mp3.json' } });
   });
 
   it('a hostile key (URL-encoded unicode, spaces, %, &, +, apostrophe, 400+ characters) gives a valid job name', async () => {
@@ -333,16 +479,35 @@ describe('speech chain executed locally', () => {
     const eventKey = encodeURIComponent(realKey).replace(/%20/g, '+').replace(/%2F/g, '/');
     s3.on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
     s3.on(HeadObjectCommand, { Key: realKey }).resolves({ ContentLength: 2048 });
-    const { run, started } = await execute({ key: eventKey, executionName: 'e7f3c2a1-9b8d-4c6e-a5f4-3b2a1c0d9e8f' });
+    const executionName = 'e7f3c2a1-9b8d-4c6e-a5f4-3b2a1c0d9e8f';
+    const { run, started } = await execute({ key: eventKey, executionName });
     covered.push('hostile key (URL-encoded unicode, spaces, %, &, +, apostrophe; 440 chars) -> valid 200-char job name');
     expect(run.status).toBe('SUCCEEDED');
     const name = started[0].TranscriptionJobName as string;
     expect(name).toMatch(JOB_NAME_PATTERN);
     expect(name.length).toBeLessThanOrEqual(200);
     expect(name.startsWith('Unicode-raksmorgas-100-it-s-very-long-')).toBe(true);
-    expect(name.endsWith('-e7f3c2a1-9b8d-4c6e-a5f4-3b2a1c0d9e8f')).toBe(true);
+    expect(name).toBe(jobNameFor(realKey, executionName, arnOf(executionName)));
     expect(started[0]).toMatchObject({ Media: { MediaFileUri: `s3://speech-media-bucket/${realKey}` }, MediaFormat: 'mp3' });
-    expect(s3.commandCalls(PutObjectCommand)[0].args[0].input.Key).toBe(`results/${realKey}.json`);
+    expect(putKeys().at(-1)).toBe(`results/${realKey}.json`);
+  });
+
+  it('a 1,024-byte media key (S3\'s longest) gets a result key that S3 accepts, unique to it', async () => {
+    const realKey = `media/${'日'.repeat(337)}abc.mp3`;
+    expect(Buffer.byteLength(realKey)).toBe(1_024);
+    const { run } = await execute({ key: realKey });
+    covered.push('1,024-byte media key -> result key of 1,024 bytes (readable head + SHA-256), written after analysis');
+    expect(run.status).toBe('SUCCEEDED');
+    const resultKey = putKeys().at(-1)!;
+    expect(Buffer.byteLength(resultKey)).toBe(1_024);
+    expect(resultKey).toMatch(/^results\/media\/日+~+[0-9a-f]{64}\.json$/);
+  });
+
+  it('two executions whose names read alike (run(1), run-1) start different transcription jobs', async () => {
+    const a = await execute({ executionName: 'run(1)' });
+    const b = await execute({ executionName: 'run-1' });
+    covered.push('executions run(1) and run-1 -> two different job names');
+    expect(a.started[0].TranscriptionJobName).not.toBe(b.started[0].TranscriptionJobName);
   });
 
   it('a file Transcribe does not accept is rejected with a recorded reason, not ignored', async () => {

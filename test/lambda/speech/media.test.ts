@@ -1,16 +1,17 @@
+import { createHash } from 'node:crypto';
 import {
-  comprehendLanguageFor,
-  comprehendLanguagePatterns,
   JOB_NAME_PATTERN,
   jobNameFor,
   keyCandidates,
   MAX_MEDIA_BYTES,
   mediaFormatOf,
   rejectionReason,
-  translateSourceFor,
 } from '../../../lambda/speech/media';
 
 const EXECUTION = 'a1b2c3d4-0000-4000-8000-000000000001';
+const MACHINE = 'arn:aws:states:eu-west-1:123456789012:execution:SpeechChainStateMachine-AbCd';
+const arnOf = (name: string, machine = MACHINE) => `${machine}:${name}`;
+const digestOf = (name: string, machine = MACHINE) => createHash('sha256').update(arnOf(name, machine)).digest('hex').slice(0, 16);
 
 describe('jobNameFor', () => {
   it.each([
@@ -22,30 +23,57 @@ describe('jobNameFor', () => {
     ['media/.hidden', 'hidden'],
     ['media/no-extension', 'no-extension'],
     ['media/dots...in..name.mp4', 'dots...in..name'],
-  ])('%s -> a valid name starting %s', (key, stem) => {
-    const name = jobNameFor(key, EXECUTION);
+  ])('%s -> a valid name: readable stem %s, the execution name, a digest of the execution ARN', (key, stem) => {
+    const name = jobNameFor(key, EXECUTION, arnOf(EXECUTION));
     expect(name).toMatch(JOB_NAME_PATTERN);
-    expect(name).toBe(`${stem}-${EXECUTION}`);
+    expect(name).toBe(`${stem}-${EXECUTION}-${digestOf(EXECUTION)}`);
   });
 
-  it('cuts very long keys to 200 characters, keeping the unique execution suffix', () => {
-    const name = jobNameFor(`media/${'x'.repeat(1000)}.mp3`, EXECUTION);
+  it('cuts very long keys to 200 characters, keeping the execution part and the digest', () => {
+    const name = jobNameFor(`media/${'x'.repeat(1000)}.mp3`, EXECUTION, arnOf(EXECUTION));
     expect(name).toHaveLength(200);
     expect(name).toMatch(JOB_NAME_PATTERN);
-    expect(name.endsWith(`-${EXECUTION}`)).toBe(true);
+    expect(name.endsWith(`-${EXECUTION}-${digestOf(EXECUTION)}`)).toBe(true);
   });
 
-  it('gives different names to the same file in two executions', () => {
-    expect(jobNameFor('media/a.mp3', 'run-1')).not.toBe(jobNameFor('media/a.mp3', 'run-2'));
+  it.each([
+    ['run(1)', 'run-1'],
+    ['東京', '大阪'],
+    ['réunion', 'reunion'],
+    ['my run (2)', 'my-run-2'],
+    ['☃', '☄'],
+  ])('execution names that read the same (%s, %s) give different job names', (a, b) => {
+    expect(jobNameFor('media/a.mp3', a, arnOf(a))).not.toBe(jobNameFor('media/a.mp3', b, arnOf(b)));
   });
 
-  it('sanitises the execution name too (names from the console may hold other characters)', () => {
-    expect(jobNameFor('media/a.mp3', 'my run (2)')).toBe('a-my-run-2');
-    expect(jobNameFor('media/a.mp3', '☃')).toBe('a-execution');
+  it('the same execution name on two state machines (two stacks in one account) gives different job names', () => {
+    const other = 'arn:aws:states:eu-west-1:123456789012:execution:OtherStackStateMachine-XyZ1';
+    expect(jobNameFor('media/a.mp3', 'run-1', arnOf('run-1'))).not.toBe(jobNameFor('media/a.mp3', 'run-1', arnOf('run-1', other)));
+  });
+
+  it('no collision over 20,000 generated execution names that sanitise alike, for one file', () => {
+    // Every name below reduces to one of a few readable forms; only the digest tells them apart.
+    const decorations = ['', '(', ')', ' ', '  ', '_', '-', '.', '☃', 'é', 'e\u0301', '東', '大', '/', '+', '%'];
+    const names = new Set<string>();
+    for (let i = 0; i < 20_000; i++) {
+      const a = decorations[i % decorations.length];
+      const b = decorations[Math.floor(i / decorations.length) % decorations.length];
+      names.add(`run${a}${Math.floor(i / 256)}${b}`);
+    }
+    const jobNames = new Set([...names].map((n) => jobNameFor('media/same file.mp3', n, arnOf(n))));
+    for (const j of jobNames) {
+      expect(j).toMatch(JOB_NAME_PATTERN);
+    }
+    expect(jobNames.size).toBe(names.size);
+  });
+
+  it('sanitises the execution name (names from the console may hold other characters)', () => {
+    expect(jobNameFor('media/a.mp3', 'my run (2)', arnOf('my run (2)'))).toBe(`a-my-run-2-${digestOf('my run (2)')}`);
+    expect(jobNameFor('media/a.mp3', '☃', arnOf('☃'))).toBe(`a-${digestOf('☃')}`);
   });
 
   it('never ends the stem on a separator after cutting', () => {
-    const name = jobNameFor(`media/${'ab-'.repeat(100)}.mp3`, EXECUTION);
+    const name = jobNameFor(`media/${'ab-'.repeat(100)}.mp3`, EXECUTION, arnOf(EXECUTION));
     expect(name).not.toMatch(/[-.]-/);
     expect(name).toMatch(JOB_NAME_PATTERN);
   });
@@ -64,32 +92,6 @@ describe('media formats', () => {
     expect(rejectionReason('media/a.mp3', 0)).toBe('Empty media file media/a.mp3 (0 bytes)');
     expect(rejectionReason('media/a.mp3', MAX_MEDIA_BYTES)).toMatch(/is 2147483648 bytes: Transcribe accepts files under 2 GB/);
     expect(rejectionReason('media/a.mp3', MAX_MEDIA_BYTES - 1)).toBeUndefined();
-  });
-});
-
-describe('languages', () => {
-  it.each([
-    ['en-US', 'en'], ['en-GB', 'en'], ['es-US', 'es'], ['ja-JP', 'ja'], ['zh-CN', 'zh'], ['zh-TW', 'zh-TW'], ['ar-SA', 'ar'], ['hi-IN', 'hi'],
-  ])('%s is analysed directly as %s', (code, comprehend) => {
-    expect(comprehendLanguageFor(code)).toBe(comprehend);
-  });
-
-  it.each(['nl-NL', 'ru-RU', 'sv-SE', 'tr-TR', 'he-IL', undefined])('%s needs Translate', (code) => {
-    expect(comprehendLanguageFor(code)).toBeUndefined();
-  });
-
-  it('the state machine Choice patterns agree with the handler for every language', () => {
-    const codes = ['en-US', 'en-AU', 'de-DE', 'fr-CA', 'it-IT', 'pt-BR', 'ko-KR', 'zh-TW', 'nl-NL', 'ru-RU', 'da-DK', 'fa-IR'];
-    const matches = (code: string) => comprehendLanguagePatterns().some((p) => code.startsWith(p.slice(0, -1)));
-    for (const code of codes) {
-      expect({ code, choice: matches(code) }).toEqual({ code, choice: comprehendLanguageFor(code) !== undefined });
-    }
-  });
-
-  it('Translate gets the primary subtag, a regional variant it knows, or auto', () => {
-    expect(translateSourceFor('nl-NL')).toBe('nl');
-    expect(translateSourceFor('fr-CA')).toBe('fr-CA');
-    expect(translateSourceFor(undefined)).toBe('auto');
   });
 });
 
