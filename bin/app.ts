@@ -2,19 +2,21 @@
 import { App } from 'aws-cdk-lib';
 import { addArchitectures } from '../lib/app';
 import { environmentFrom } from '../lib/config/environment';
-import { profileFromContext } from '../lib/config/profile';
+import { defaultProfileNotice, profileFromContext } from '../lib/config/profile';
 import { addGates, formatFindings, readFindings } from '../lib/gates';
 
 const app = new App();
 addGates(app);
-addArchitectures(app, {
-  profile: profileFromContext(app.node.tryGetContext('profile')),
-  env: environmentFrom({
-    contextAccount: app.node.tryGetContext('account'),
-    contextRegion: app.node.tryGetContext('region'),
-    env: process.env,
-  }),
+const env = environmentFrom({
+  contextAccount: app.node.tryGetContext('account'),
+  contextRegion: app.node.tryGetContext('region'),
+  env: process.env,
 });
+const notice = defaultProfileNotice(app.node.tryGetContext('profile'), env?.account);
+if (notice !== undefined) {
+  console.error(notice);
+}
+addArchitectures(app, { profile: profileFromContext(app.node.tryGetContext('profile')), env });
 
 let synthError: unknown;
 try {

@@ -66,7 +66,7 @@ export function addArchitectures(app: App, props: ArchitecturesProps): Architect
     dataLake,
     new VideoAnalysisStack(app, 'VideoAnalysis', {
       ...common,
-      description: 'Rekognition Video: S3 -> async jobs (20-job quota) -> SNS -> SQS -> results in S3 + index; image moderation; opt-in live face search (`-c video.streaming=true`)',
+      description: 'Rekognition Video: S3 -> async jobs (20-job quota) -> SNS -> SQS -> results in S3 + index; image labels, faces, text, moderation, celebrities; opt-in live face search on Kinesis Video frames (`-c video.streaming=true`)',
       streaming: appOptIn(app, 'video.streaming'),
     }),
     new SpeechChainStack(app, 'SpeechChain', {
@@ -75,7 +75,7 @@ export function addArchitectures(app: App, props: ArchitecturesProps): Architect
     }),
     new SageMakerPlatformStack(app, 'SageMakerPlatform', {
       ...common,
-      description: 'Private no-internet VPC -> Managed Spot Training with checkpoints (Step Functions `.sync`), Bayesian tuning, serial inference pipeline (scaler -> XGBoost) for batch transform; opt-in locked-down notebook and auto-scaled endpoint',
+      description: 'Private no-internet VPC -> Managed Spot Training with checkpoints (Step Functions `.sync`), serial inference pipeline (preprocess -> PCA -> XGBoost), batch transform and evaluation of the test split (confusion matrix, F1, ROC AUC), Bayesian tuning; opt-in locked-down notebook and auto-scaled endpoint',
       notebook: appOptIn(app, 'sagemaker.notebook'),
       endpoint: appOptIn(app, 'sagemaker.endpoint'),
       modelDataUrl: app.node.tryGetContext('sagemaker.modelDataUrl'),

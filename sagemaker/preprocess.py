@@ -1,10 +1,17 @@
-"""Preprocessing step of the serial inference pipeline: standardise the features.
+"""First container of the serial inference pipeline: standardise, then project onto the principal
+components. The study notes draw "unseen data comes in, is pre-processed, then fed into PCA, output
+of PCA goes into XGBoost": this script is the first two boxes, the XGBoost container the third.
 
-Runs in the SageMaker scikit-learn container as the first container of the pipeline model
-(SAGEMAKER_PROGRAM=preprocess.py); its output (scaled CSV) is the input of the XGBoost container.
-The training script fits the same scaler on the training data and stores it as scaler.json in
-the model artifact, so training and serving scale identically. Only numpy is needed: the
-container has it, and the unit tests need nothing heavier.
+Runs in the SageMaker scikit-learn container (SAGEMAKER_PROGRAM=preprocess.py). Both steps were
+fitted by train.py on the training split only and stored as plain numbers in preprocess.json
+(means, scales, the components matrix): the PCA is fitted with scikit-learn inside the XGBoost
+training container (scikit-learn 0.24) and served by the scikit-learn container (1.2), and a
+pickled estimator is not portable between versions; a matrix is. Serving needs only numpy.
+
+Content types: the container reads text/csv (features only, no label) and answers text/csv (one
+row of principal components per input row), which is what the XGBoost container reads. The
+stack sets SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT=text/csv on this container, so the hand-over is
+CSV whatever Accept the caller sent to the endpoint.
 """
 import io
 import json
@@ -12,7 +19,7 @@ import os
 
 import numpy as np
 
-SCALER_FILE = "scaler.json"
+PREPROCESS_FILE = "preprocess.json"
 
 
 def fit_scaler(features):
@@ -24,7 +31,7 @@ def fit_scaler(features):
     return {"mean": x.mean(axis=0).tolist(), "scale": np.where(std > 0, std, 1.0).tolist()}
 
 
-def transform(scaler, features):
+def standardise(scaler, features):
     x = np.asarray(features, dtype=np.float64)
     mean = np.asarray(scaler["mean"])
     if x.ndim != 2 or x.shape[1] != mean.shape[0]:
@@ -32,15 +39,28 @@ def transform(scaler, features):
     return (x - mean) / np.asarray(scaler["scale"])
 
 
-def save_scaler(scaler, model_dir):
-    with open(os.path.join(model_dir, SCALER_FILE), "w", encoding="utf-8") as f:
-        json.dump(scaler, f)
+def project(pca, standardised):
+    """Coordinates on the kept principal components: (x - mean) . components^T, what
+    scikit-learn's PCA.transform computes without whitening."""
+    components = np.asarray(pca["components"], dtype=np.float64)
+    x = np.asarray(standardised, dtype=np.float64)
+    return (x - np.asarray(pca["mean"])) @ components.T
+
+
+def transform(model, features):
+    """The whole first container: raw feature rows in, principal components out."""
+    return project(model["pca"], standardise(model["scaler"], features))
+
+
+def save(model, model_dir):
+    with open(os.path.join(model_dir, PREPROCESS_FILE), "w", encoding="utf-8") as f:
+        json.dump(model, f)
 
 
 # --- SageMaker scikit-learn container hooks -------------------------------------------------
 
 def model_fn(model_dir):
-    with open(os.path.join(model_dir, SCALER_FILE), encoding="utf-8") as f:
+    with open(os.path.join(model_dir, PREPROCESS_FILE), encoding="utf-8") as f:
         return json.load(f)
 
 
@@ -65,5 +85,6 @@ def output_fn(prediction, accept):
     if accept not in ("text/csv", "*/*"):
         raise ValueError(f"preprocess returns text/csv only (got accept {accept!r})")
     out = io.StringIO()
-    np.savetxt(out, prediction, delimiter=",", fmt="%.10g")
+    # 17 significant digits: a float64 survives the CSV hand-over to the XGBoost container exactly.
+    np.savetxt(out, prediction, delimiter=",", fmt="%.17g")
     return out.getvalue()

@@ -7,8 +7,17 @@ back before a restarted job (after a spot interruption) starts. This script ther
   * on start, resumes from the newest checkpoint and trains only the rounds still missing.
 With deterministic settings (hist, no row/column sampling) the resumed model equals an
 uninterrupted run. Data: CSV, label in the first column, no header (the SageMaker XGBoost layout).
-It also fits the scaler of the inference pipeline (preprocess.py) and ships both scripts in the
-model artifact, so one model.tar.gz serves both pipeline containers.
+
+Before XGBoost, the features go through the first container of the inference pipeline
+(preprocess.py): standardised, then projected on the principal components that explain
+--pca-variance of the variance. Both are fitted here, on the training split only (validation and
+test never inform them), with scikit-learn's PCA, and saved as numbers in preprocess.json next to
+the booster; both scripts ship in the artifact under code/, so one model.tar.gz serves both
+pipeline containers. Class imbalance: scale_pos_weight defaults to negatives/positives of the
+training split (XGBoost's documented heuristic), so the rare class weighs as much as the common one.
+
+Runs on Python 3.9 with numpy 1.24, scikit-learn 0.24 and xgboost 1.7 in the sagemaker-xgboost
+1.7-1 container: nothing newer than those is used.
 """
 import argparse
 import glob
@@ -41,6 +50,10 @@ def parse_args(argv=None):
     p.add_argument("--eval-metric", default="auc")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--checkpoint-every", type=int, default=10)
+    p.add_argument("--pca-variance", type=float, default=0.95,
+                   help="keep the fewest principal components explaining at least this share of the variance (0-1)")
+    p.add_argument("--scale-pos-weight", default="auto",
+                   help="'auto' (negatives/positives of the training split) or a positive number")
     p.add_argument("--train", default=os.environ.get("SM_CHANNEL_TRAIN", "/opt/ml/input/data/train"))
     p.add_argument("--validation", default=os.environ.get("SM_CHANNEL_VALIDATION", "/opt/ml/input/data/validation"))
     p.add_argument("--model-dir", default=os.environ.get("SM_MODEL_DIR", "/opt/ml/model"))
@@ -48,7 +61,49 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.num_round < 1 or args.checkpoint_every < 1:
         p.error(f"--num-round and --checkpoint-every must be >= 1 (got {args.num_round}, {args.checkpoint_every})")
+    if not 0 < args.pca_variance < 1:
+        p.error(f"--pca-variance must be between 0 and 1, exclusive (got {args.pca_variance})")
+    if args.scale_pos_weight != "auto":
+        try:
+            weight = float(args.scale_pos_weight)
+        except ValueError:
+            weight = float("nan")
+        if not weight > 0:
+            p.error(f"--scale-pos-weight must be 'auto' or a positive number (got {args.scale_pos_weight!r})")
     return args
+
+
+def fit_preprocessing(features, variance):
+    """Scaler and PCA of the pipeline's first container, fitted on the rows given (the training
+    split). scikit-learn picks the number of components: the fewest whose explained variance
+    reaches `variance` (n_components as a fraction, with the exact 'full' SVD)."""
+    from sklearn.decomposition import PCA  # only training needs scikit-learn; serving does not
+
+    scaler = preprocess.fit_scaler(features)
+    pca = PCA(n_components=variance, svd_solver="full").fit(preprocess.standardise(scaler, features))
+    explained = pca.explained_variance_ratio_
+    return {
+        "scaler": scaler,
+        "pca": {
+            "mean": pca.mean_.tolist(),
+            "components": pca.components_.tolist(),
+            "explained_variance_ratio": explained.tolist(),
+            "variance_target": variance,
+            "input_features": int(pca.components_.shape[1]),
+        },
+    }
+
+
+def class_weight(labels):
+    """scale_pos_weight = negatives / positives (XGBoost's "sum(negative) / sum(positive)")."""
+    y = np.asarray(labels)
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError(f"labels must be 0 or 1 for binary:logistic (got {sorted(set(np.unique(y).tolist()))[:5]})")
+    positives = int(y.sum())
+    negatives = int(y.size - positives)
+    if positives == 0 or negatives == 0:
+        raise ValueError(f"the training split needs both classes (got {positives} positives, {negatives} negatives)")
+    return negatives / positives, positives, negatives
 
 
 def load_csv_dir(path):
@@ -107,12 +162,21 @@ class Checkpointer(xgb.callback.TrainingCallback):
 def train(args):
     x_train, y_train = load_csv_dir(args.train)
     x_val, y_val = load_csv_dir(args.validation)
-    scaler = preprocess.fit_scaler(x_train)
-    dtrain = xgb.DMatrix(preprocess.transform(scaler, x_train), label=y_train)
-    dval = xgb.DMatrix(preprocess.transform(scaler, x_val), label=y_val)
+    auto_weight, positives, negatives = class_weight(y_train)
+    weight = auto_weight if args.scale_pos_weight == "auto" else float(args.scale_pos_weight)
+    # Fitted again on a resumed run: deterministic (exact SVD), so the features the checkpointed
+    # trees were grown on are the same.
+    pre = fit_preprocessing(x_train, args.pca_variance)
+    kept = len(pre["pca"]["components"])
+    explained = float(sum(pre["pca"]["explained_variance_ratio"]))
+    print(f"pca_components={kept} of {x_train.shape[1]} features, variance_explained={explained:.4f}", flush=True)
+    print(f"class_counts positives={positives} negatives={negatives} scale_pos_weight={weight:.4f}", flush=True)
+    dtrain = xgb.DMatrix(preprocess.transform(pre, x_train), label=y_train)
+    dval = xgb.DMatrix(preprocess.transform(pre, x_val), label=y_val)
     params = {
         "objective": args.objective, "eval_metric": args.eval_metric, "max_depth": args.max_depth,
         "eta": args.eta, "min_child_weight": args.min_child_weight, "seed": args.seed,
+        "scale_pos_weight": weight,
         # Deterministic: no sampling, one thread, hist: a resumed run equals an uninterrupted one.
         "tree_method": "hist", "subsample": 1.0, "colsample_bytree": 1.0, "nthread": 1,
     }
@@ -136,14 +200,19 @@ def train(args):
     print(f"validation-{args.eval_metric}:{metric:.6f}", flush=True)
     os.makedirs(args.model_dir, exist_ok=True)
     booster.save_model(os.path.join(args.model_dir, MODEL_FILE))
-    preprocess.save_scaler(scaler, args.model_dir)
+    preprocess.save(pre, args.model_dir)
     # The pipeline's containers run with network isolation: their code comes from the artifact.
     code_dir = os.path.join(args.model_dir, "code")
     os.makedirs(code_dir, exist_ok=True)
     for script in ("preprocess.py", "train.py"):
         shutil.copy(os.path.join(HERE, script), os.path.join(code_dir, script))
     with open(os.path.join(args.model_dir, "metrics.json"), "w", encoding="utf-8") as f:
-        json.dump({"validation": {args.eval_metric: metric}, "rounds": args.num_round}, f)
+        json.dump({
+            "validation": {args.eval_metric: metric}, "rounds": args.num_round,
+            "pca": {"components": kept, "input_features": int(x_train.shape[1]), "variance_explained": explained,
+                    "variance_target": args.pca_variance},
+            "training_split": {"positives": positives, "negatives": negatives, "scale_pos_weight": weight},
+        }, f)
     return 0
 
 

@@ -47,6 +47,8 @@ export interface Job {
   readonly answer?: string;
   /** Where the command comes from (README section), for the report. */
   readonly source: string;
+  /** Text the output must contain besides what the expectation checks. */
+  readonly mustSay?: string;
 }
 
 /** The fenced bash blocks of a README section, one command per line (comments and blank lines dropped). */
@@ -86,7 +88,10 @@ export function readmeJob(line: string, index: number, source: string, stacks: s
   const expanded = command.replace(/<Stack>/g, stacks.join(' '));
   // The plain `npx cdk synth` is the default (sandbox, environment-agnostic) assembly `npm run cost` reads.
   const outdir = verb === 'synth' && !/ -c /.test(command) ? 'cdk.out.sandbox' : `cdk.out.readme-${index + 1}`;
-  const base = { name: `readme-${index + 1}-${verb}`, command: expanded, outdir, source };
+  // An account pinned without a profile gets the sandbox default, and synth says so in one line.
+  const pinned = /-c account=|CDK_DEPLOY_ACCOUNT=/.test(command);
+  const mustSay = pinned && !/-c profile=/.test(command) ? 'No -c profile given: account' : undefined;
+  const base = { name: `readme-${index + 1}-${verb}`, command: expanded, outdir, source, mustSay };
   if (verb === 'synth') {
     return { ...base, expect: { kind: 'succeeds' } };
   }
@@ -203,6 +208,10 @@ function run(job: Job): Promise<Outcome> {
           ok = code !== 0 && clean.includes(job.expect.text);
           why = ok ? `failed naming ${job.expect.text}` : `expected a failure naming ${job.expect.text} (exit ${code})`;
           break;
+      }
+      if (ok && job.mustSay !== undefined && !clean.includes(job.mustSay)) {
+        ok = false;
+        why = `did not say "${job.mustSay}"`;
       }
       resolve({ job, ok, seconds, why, output: clean });
     });

@@ -41,6 +41,13 @@ interface Summary {
   top?: string[];
   resultKey?: string;
   statusMessage?: string;
+  versionId?: string | null;
+}
+
+/** An analysis entry of the row's current upload (an entry left by an earlier version counts as not started). */
+function summaryOf(row: IndexRow, analysis: string): Summary | undefined {
+  const s = row[analysis] as Summary | undefined;
+  return s && (s.versionId === undefined || s.versionId === (row.versionId ?? null)) ? s : undefined;
 }
 
 /** One progress line: each analysis with its status, and counts once done. */
@@ -53,13 +60,13 @@ export function progressLine(row: IndexRow | undefined, elapsedSeconds: number):
     return `${t} REJECTED: ${row.reason}`;
   }
   const parts = (row.analyses ?? []).map((a) => {
-    const s = row[a] as Summary | undefined;
+    const s = summaryOf(row, a);
     if (!s?.status) return `${a}: queued`;
     if (s.status === 'SUCCEEDED') return `${a}: done (${s.count} items${s.top?.length ? `; ${s.top.slice(0, 3).join(', ')}` : ''})`;
     if (s.status === 'FAILED') return `${a}: FAILED (${s.statusMessage})`;
     return `${a}: running`;
   });
-  const done = (row.analyses ?? []).filter((a) => TERMINAL.has((row[a] as Summary | undefined)?.status ?? '')).length;
+  const done = (row.analyses ?? []).filter((a) => TERMINAL.has(summaryOf(row, a)?.status ?? '')).length;
   return `${t} ${done}/${row.analyses?.length ?? 0} done | ${parts.join(' | ')}`;
 }
 
@@ -67,7 +74,7 @@ export function isFinished(row: IndexRow | undefined): boolean {
   if (!row) return false;
   if (row.status === 'REJECTED') return true;
   const analyses = row.analyses ?? [];
-  return analyses.length > 0 && analyses.every((a) => TERMINAL.has((row[a] as Summary | undefined)?.status ?? ''));
+  return analyses.length > 0 && analyses.every((a) => TERMINAL.has(summaryOf(row, a)?.status ?? ''));
 }
 
 export interface UploadOptions {

@@ -31,6 +31,9 @@ const ACTIONS_WITHOUT_RESOURCE_LEVEL: Readonly<Record<string, string>> = {
   'comprehend:BatchDetectSentiment': 'Speech chain: pre-trained Comprehend models have no ARN',
   'comprehend:DetectEntities': 'Speech chain: its resource type is a custom entity-recognizer endpoint; the pre-trained model has none',
   'comprehend:DetectKeyPhrases': 'Speech chain: pre-trained Comprehend models have no ARN',
+  'sagemaker:ListTags': 'SageMaker state machines: the Step Functions guide\'s "IAM policies for Amazon SageMaker" grant it on "*" (read-only)',
+  'polly:SynthesizeSpeech': 'Speech chain summary: the only resource type is an optional lexicon, and none is used (Polly guide, API permissions reference: "*")',
+  'polly:StartSpeechSynthesisTask': 'Speech chain summary past SynthesizeSpeech\'s limits: as SynthesizeSpeech, no lexicon is used',
   'polly:GetSpeechSynthesisTask': 'Speech chain: no resource type (Service Authorization Reference, Amazon Polly)',
   // SageMaker jobs in a VPC look up their network before creating ENIs; EC2 Describe* has no resource type.
   'ec2:DescribeNetworkInterfaces': 'SageMaker jobs in a VPC (ENI setup)',
@@ -46,7 +49,11 @@ const ACTIONS_WITHOUT_RESOURCE_LEVEL: Readonly<Record<string, string>> = {
   'rekognition:GetFaceDetection': 'Rekognition Video job results (VideoAnalysis results collector)',
   'rekognition:GetContentModeration': 'Rekognition Video job results (VideoAnalysis results collector)',
   'rekognition:GetTextDetection': 'Rekognition Video job results (VideoAnalysis results collector, optional analysis)',
-  'rekognition:DetectModerationLabels': 'Stock moderation model; a resource (project version) exists only for custom adapters (VideoAnalysis image moderator)',
+  'rekognition:DetectModerationLabels': 'Stock moderation model; a resource (project version) exists only for custom adapters (VideoAnalysis image analysis)',
+  'rekognition:DetectLabels': 'Rekognition Image, no resource type (VideoAnalysis image analysis)',
+  'rekognition:DetectFaces': 'Rekognition Image, no resource type (VideoAnalysis image analysis and live frame search)',
+  'rekognition:DetectText': 'Rekognition Image, no resource type (VideoAnalysis image analysis)',
+  'rekognition:RecognizeCelebrities': 'Rekognition Image, no resource type (VideoAnalysis image analysis)',
 };
 
 function synthAll(profile: DeploymentProfile) {

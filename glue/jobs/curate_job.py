@@ -1,8 +1,11 @@
 """Glue 5.0 entry point: reads the job arguments and the data, then hands over to curate.transform.
 
-The Firehose output is read as a DynamicFrame with a transformation_ctx, which is what makes job
-bookmarks skip files an earlier run already processed. The landing prefix (JSON-lines backfills)
-is read as plain text so malformed lines reach the transformation and are routed aside.
+The Firehose output is read as a DynamicFrame with a transformation_ctx. The job runs with
+bookmarks disabled by default, so every run reads the whole history and its output is a complete,
+reproducible dataset (what SageMaker trains on); started with --job-bookmark-option
+job-bookmark-enable, the same context makes the run skip files an earlier run processed (an
+increment, not a training set). The landing prefix (JSON-lines backfills) is read as plain text so
+malformed lines reach the transformation and are routed aside.
 """
 import sys
 

@@ -4,8 +4,9 @@
  * name the transcription job and every S3 key the execution writes.
  */
 import { HeadObjectCommand, NotFound, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { s3KeyCandidates } from '../shared/s3-key';
 import { boundedKey } from './keys';
-import { jobNameFor, keyCandidates, mediaFormatOf, rejectionReason } from './media';
+import { jobNameFor, mediaFormatOf, rejectionReason } from './media';
 import { PreparedMedia, requireString } from './transcript';
 
 export interface PrepareMediaEvent {
@@ -34,9 +35,9 @@ export function makeHandler(s3: S3Client) {
     const executionName = requireString(event?.executionName, 'executionName');
     const executionArn = requireString(event?.executionArn, 'executionArn');
 
-    // The event key may be URL-encoded; the first candidate that exists is the real key.
+    // The event key is URL-encoded (decoded first, as received second: the rule video uses too).
     let found: { key: string; size: number } | undefined;
-    for (const candidate of keyCandidates(eventKey)) {
+    for (const candidate of s3KeyCandidates(eventKey)) {
       try {
         const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: candidate }));
         found = { key: candidate, size: head.ContentLength ?? 0 };
@@ -48,7 +49,7 @@ export function makeHandler(s3: S3Client) {
       }
     }
     if (!found) {
-      throw new MediaNotFoundError(`No object s3://${bucket}/${eventKey} (tried the key as received and URL-decoded: ${keyCandidates(eventKey).join(' | ')})`);
+      throw new MediaNotFoundError(`No object s3://${bucket}/${eventKey} (tried the key URL-decoded and as received: ${s3KeyCandidates(eventKey).join(' | ')})`);
     }
     const { key, size } = found;
     const reason = rejectionReason(key, size);

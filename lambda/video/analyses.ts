@@ -27,6 +27,8 @@ export interface ResultPage {
   readonly StatusMessage?: string;
   readonly NextToken?: string;
   readonly VideoMetadata?: unknown;
+  /** The video the job analysed, as Rekognition recorded it (bucket, key, version). */
+  readonly Video?: Video;
   readonly items: unknown[];
 }
 
@@ -139,7 +141,41 @@ export function topNames(analysis: AnalysisName, items: unknown[], limit = 10): 
     .map(([name]) => name);
 }
 
-/** Where the result document of one analysis of one video goes. */
-export function resultKey(prefix: string, videoKey: string, analysis: string): string {
-  return `${prefix}${videoKey}/${analysis}.json`;
+/** S3 object keys are at most 1,024 bytes of UTF-8 (Amazon S3 User Guide, "Naming Amazon S3
+ * objects": https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html). */
+export const S3_MAX_KEY_BYTES = 1024;
+
+/**
+ * Where the result document `name` of one object goes: `<prefix><object key>/<name>.json`, the
+ * object's key kept readable. A key too long for that (an object key itself may use all 1,024
+ * bytes) is cut at a character boundary and followed by `~` and 32 hex digits of the SHA-256 of the
+ * whole key, so the result key always fits and two long keys that share their first kilobyte
+ * still get different result keys.
+ */
+export function resultKey(prefix: string, objectKey: string, name: string): string {
+  const natural = `${prefix}${objectKey}/${name}.json`;
+  if (Buffer.byteLength(natural, 'utf8') <= S3_MAX_KEY_BYTES) {
+    return natural;
+  }
+  const tail = `~${createHash('sha256').update(objectKey, 'utf8').digest('hex').slice(0, 32)}/${name}.json`;
+  const room = S3_MAX_KEY_BYTES - Buffer.byteLength(prefix, 'utf8') - Buffer.byteLength(tail, 'utf8');
+  if (room < 1) {
+    throw new Error(`Result prefix ${JSON.stringify(prefix)} and name ${JSON.stringify(name)} leave no room for the object key within ${S3_MAX_KEY_BYTES} bytes`);
+  }
+  return `${prefix}${truncateUtf8(objectKey, room)}${tail}`;
+}
+
+/** The longest start of `text` whose UTF-8 encoding fits in `maxBytes`, never splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  let bytes = 0;
+  let out = '';
+  for (const ch of text) {
+    const size = Buffer.byteLength(ch, 'utf8');
+    if (bytes + size > maxBytes) {
+      break;
+    }
+    bytes += size;
+    out += ch;
+  }
+  return out;
 }

@@ -61,6 +61,30 @@ export function parseCompletion(body: string): Completion {
   };
 }
 
+/**
+ * Whether a completion is the current job of its analysis, a job the starter has not recorded yet
+ * (retry), or the job of an upload the row has moved past (drop). `jobVersion` is the object
+ * version Rekognition reports for the job (Get* `Video.S3Object.Version`; null for an unversioned
+ * object, undefined when the response has no Video). The starter claims the row for an upload
+ * before starting any of its jobs and the row only moves forward, so a job whose version is not
+ * the row's belongs to an older upload.
+ */
+export function whoseJob(
+  row: Record<string, unknown> | undefined,
+  c: Pick<Completion, 'jobId' | 'analysis'>,
+  jobVersion: string | null | undefined,
+): 'current' | 'not-recorded-yet' | 'stale' {
+  if (!row) {
+    return 'not-recorded-yet';
+  }
+  const entry = row[c.analysis] as { jobId?: unknown } | undefined;
+  const rowVersion = (row.versionId as string | null | undefined) ?? null;
+  if (jobVersion !== undefined && jobVersion !== rowVersion) {
+    return 'stale';
+  }
+  return entry?.jobId === c.jobId ? 'current' : 'not-recorded-yet';
+}
+
 export interface ResultsConfig {
   readonly tableName: string;
   readonly resultsBucket: string;
@@ -79,18 +103,19 @@ export function makeHandler(clients: ResultsClients, config: ResultsConfig) {
   async function handleRecord(record: SQSRecord): Promise<void> {
     const c = parseCompletion(record.body);
     const row = (await dynamo.send(new GetCommand({ TableName: config.tableName, Key: { videoKey: c.key }, ConsistentRead: true }))).Item;
-    if (!row) {
-      // The starter writes the row right after starting the jobs; wait for it rather than drop.
-      throw new Error(`No index row for ${JSON.stringify(c.key)} yet (job ${c.jobId}); retrying`);
+    const first = await ANALYSES[c.analysis].getPage(rekognition, c.jobId, undefined);
+    const verdict = whoseJob(row, c, first.Video?.S3Object === undefined ? undefined : (first.Video.S3Object.Version ?? null));
+    if (verdict === 'not-recorded-yet') {
+      // The starter records each job as its Start* returns; the completion of a short video can
+      // still overtake that write. The message comes back after the visibility timeout.
+      throw new Error(`Job ${c.jobId} (${c.analysis} of ${JSON.stringify(c.key)}) is not recorded in the index yet; retrying`);
     }
-    const current = (row[c.analysis] as { jobId?: string } | undefined)?.jobId;
-    if (current !== c.jobId) {
-      logger.warn('Stale completion: a newer version of the video has its own job', { key: c.key, jobId: c.jobId, current });
+    if (verdict === 'stale') {
+      logger.warn('Stale completion: a later upload of this key owns the index row', { key: c.key, jobId: c.jobId, analysis: c.analysis, rowVersion: row?.versionId });
       return;
     }
 
     const items: unknown[] = [];
-    const first = await ANALYSES[c.analysis].getPage(rekognition, c.jobId, undefined);
     let page = first;
     let pages = 1;
     if (first.JobStatus === 'SUCCEEDED') {
@@ -108,7 +133,7 @@ export function makeHandler(clients: ResultsClients, config: ResultsConfig) {
     const document = {
       bucket: c.bucket,
       key: c.key,
-      versionId: row.versionId ?? null,
+      versionId: row?.versionId ?? null,
       analysis: c.analysis,
       jobId: c.jobId,
       status: first.JobStatus,
@@ -124,6 +149,7 @@ export function makeHandler(clients: ResultsClients, config: ResultsConfig) {
     const summary = {
       status: first.JobStatus,
       jobId: c.jobId,
+      versionId: row?.versionId ?? null,
       count: items.length,
       top: topNames(c.analysis, items),
       resultKey: key,

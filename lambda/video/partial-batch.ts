@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 /**
  * Partial batch responses: a record whose handling throws is logged (with `failure` and the
@@ -14,19 +14,6 @@ export function sqsBatchHandler(
 ): (event: SQSEvent) => Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS);
   return (event) => processPartialResponse(event, logged(logger, failure, (r) => ({ messageId: r.messageId }), handleRecord), processor, { throwOnFullBatchFailure: false });
-}
-
-/** The same for a Kinesis event source (with bisect-on-error, the failing record is split out). */
-export function kinesisBatchHandler(
-  logger: Logger,
-  failure: string,
-  handleRecord: (record: KinesisStreamRecord) => Promise<void>,
-): (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse> {
-  const processor = new BatchProcessor(EventType.KinesisDataStreams);
-  return (event) =>
-    processPartialResponse(event, logged(logger, failure, (r) => ({ sequenceNumber: r.kinesis.sequenceNumber }), handleRecord), processor, {
-      throwOnFullBatchFailure: false,
-    });
 }
 
 function logged<R>(logger: Logger, failure: string, idOf: (record: R) => Record<string, string>, handleRecord: (record: R) => Promise<void>) {

@@ -1,15 +1,13 @@
 import { HeadObjectCommand, HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import { decodeS3Key, s3KeyCandidates } from '../shared/s3-key';
 
 /**
  * The two shapes an "object created" event arrives in, reduced to one: the EventBridge event S3
  * sends when a bucket has EventBridge notifications on (what this stack uses), and the classic S3
  * event notification (`Records[].s3`), which a user may route to the same queue.
  *
- * Key encoding: the S3 notification documentation states the key is URL-encoded form-style (a
- * space arrives as `+`, "red flower.jpg" as "red+flower.jpg"). The EventBridge event structure page
- * says nothing about encoding, and field reports show the same encoded form there. So the key is
- * decoded once here, and the caller confirms the object with HeadObject, falling back to the raw
- * key (see `candidateKeys`) so a key whose literal name contains `+` or `%` is never lost.
+ * Key encoding: one rule for every handler of the project, in lambda/shared/s3-key.ts (decoded
+ * key first, the key as received second); the caller confirms the object with HeadObject.
  */
 
 export interface ObjectRef {
@@ -22,6 +20,23 @@ export interface ObjectRef {
   readonly versionId?: string;
   /** @default - not in the event */
   readonly size?: number;
+  /**
+   * The event's `sequencer`, zero-padded to SEQUENCER_WIDTH hex digits so that later events for
+   * the same key compare greater as plain strings (S3 compares them after padding the shorter one
+   * with leading zeros: "Event message structure", Amazon S3 User Guide).
+   * @default - not in the event (then no ordering is enforced)
+   */
+  readonly sequencer?: string;
+}
+
+export const SEQUENCER_WIDTH = 32;
+
+/** A sequencer padded for string comparison, or undefined when there is none (or it is not hex). */
+export function normaliseSequencer(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^[0-9A-Fa-f]{1,32}$/.test(value)) {
+    return undefined;
+  }
+  return value.toUpperCase().padStart(SEQUENCER_WIDTH, '0');
 }
 
 /** Thrown for input that will never succeed, however often it is retried. */
@@ -32,22 +47,11 @@ export class BadInputError extends Error {
   }
 }
 
-/**
- * Decode an S3 event key: `+` means space, then percent-decoding of UTF-8 bytes. A malformed
- * escape (a lone `%`, or bytes that are not UTF-8) means the key was not encoded at all: it is
- * returned unchanged so the HeadObject check decides.
- */
-export function decodeS3Key(raw: string): string {
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
-  } catch {
-    return raw;
-  }
-}
+export { decodeS3Key };
 
-/** Keys to try, most likely first: the decoded key, then the raw one if it differs. */
+/** Keys to try, most likely first (the shared rule of lambda/shared/s3-key.ts). */
 export function candidateKeys(ref: ObjectRef): string[] {
-  return ref.key === ref.rawKey ? [ref.key] : [ref.key, ref.rawKey];
+  return s3KeyCandidates(ref.rawKey);
 }
 
 export type Found = { readonly key: string; readonly head: HeadObjectCommandOutput };
@@ -71,12 +75,12 @@ export async function findObject(s3: S3Client, ref: ObjectRef): Promise<Found | 
 
 interface EventBridgeS3Detail {
   bucket?: { name?: unknown };
-  object?: { key?: unknown; size?: unknown; 'version-id'?: unknown };
+  object?: { key?: unknown; size?: unknown; 'version-id'?: unknown; sequencer?: unknown };
 }
 
 interface S3NotificationRecord {
   eventName?: unknown;
-  s3?: { bucket?: { name?: unknown }; object?: { key?: unknown; size?: unknown; versionId?: unknown } };
+  s3?: { bucket?: { name?: unknown }; object?: { key?: unknown; size?: unknown; versionId?: unknown; sequencer?: unknown } };
 }
 
 /**
@@ -102,11 +106,11 @@ export function objectRefsFrom(body: unknown): ObjectRef[] {
   }
   if (e.source === 'aws.s3' && typeof e.detail === 'object' && e.detail !== null) {
     const d = e.detail as EventBridgeS3Detail;
-    return [refOf(d.bucket?.name, d.object?.key, d.object?.['version-id'], d.object?.size, 'detail')];
+    return [refOf(d.bucket?.name, d.object?.key, d.object?.['version-id'], d.object?.size, d.object?.sequencer, 'detail')];
   }
   if (Array.isArray(e.Records)) {
     return (e.Records as S3NotificationRecord[]).map((r, i) =>
-      refOf(r?.s3?.bucket?.name, r?.s3?.object?.key, r?.s3?.object?.versionId, r?.s3?.object?.size, `Records[${i}].s3`),
+      refOf(r?.s3?.bucket?.name, r?.s3?.object?.key, r?.s3?.object?.versionId, r?.s3?.object?.size, r?.s3?.object?.sequencer, `Records[${i}].s3`),
     );
   }
   throw new BadInputError(
@@ -114,7 +118,7 @@ export function objectRefsFrom(body: unknown): ObjectRef[] {
   );
 }
 
-function refOf(bucket: unknown, rawKey: unknown, versionId: unknown, size: unknown, where: string): ObjectRef {
+function refOf(bucket: unknown, rawKey: unknown, versionId: unknown, size: unknown, sequencer: unknown, where: string): ObjectRef {
   if (typeof bucket !== 'string' || bucket.length === 0) {
     throw new BadInputError(`${where}.bucket.name must be a non-empty string (got ${JSON.stringify(bucket)})`);
   }
@@ -127,6 +131,7 @@ function refOf(bucket: unknown, rawKey: unknown, versionId: unknown, size: unkno
     key: decodeS3Key(rawKey),
     versionId: typeof versionId === 'string' && versionId.length > 0 && versionId !== 'null' ? versionId : undefined,
     size: typeof size === 'number' ? size : undefined,
+    sequencer: normaliseSequencer(sequencer),
   };
 }
 

@@ -53,6 +53,17 @@ export const PROFILES: Readonly<Record<ProfileName, DeploymentProfile>> = {
   },
 };
 
+/**
+ * The one line to print when a synth pins an account but names no profile: the default is sandbox,
+ * whose DESTROY policies delete data with the stack, which is not what a real account may want.
+ */
+export function defaultProfileNotice(profileContext: unknown, account: string | undefined): string | undefined {
+  if (account === undefined || (profileContext !== undefined && profileContext !== null && profileContext !== '')) {
+    return undefined;
+  }
+  return `No -c profile given: account ${account} gets the sandbox profile (everything deleted with the stack, buckets emptied); pass -c profile=production to keep data`;
+}
+
 /** Resolve `-c profile=<name>`; missing means sandbox, anything unknown is an error naming the value. */
 export function profileFromContext(value: unknown): DeploymentProfile {
   if (value === undefined || value === null || value === '') {

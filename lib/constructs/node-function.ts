@@ -169,7 +169,7 @@ export class NodeFunction extends Construct implements iam.IGrantable {
       'The policy CDK grants write is attached to this one role and scoped to named resources; a managed policy would hold the same statements');
     // Lambda adds these for X-Ray tracing; the two X-Ray write actions have no resource-level permissions.
     acknowledge(role, 'AwsSolutions-IAM5[Resource::*]',
-      'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (test/app.test.ts checks every Resource "*" action against an allow-list)');
+      'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, nor do the service calls a handler adds on "*" (test/app.test.ts checks every Resource "*" action against an allow-list with the reason for each)');
     if (reserved === undefined) {
       acknowledge(this.function, 'NIST.800.53.R5-LambdaConcurrency', props.unreservedConcurrencyReason ??
         'No downstream quota to protect; reserving concurrency fails to deploy in new accounts whose limit is 10');

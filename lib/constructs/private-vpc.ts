@@ -8,6 +8,14 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../gates';
 import { SecureLogGroup } from './secure-log-group';
 
+/** What SageMaker's inter-container traffic encryption needs between a job's instances, besides TCP. */
+const INTER_CONTAINER_ENCRYPTION_PORTS: ReadonlyArray<[ec2.Port, string]> = [
+  [ec2.Port.udp(500), 'IKE, UDP 500'],
+  // Not Port.esp(): it writes FromPort/ToPort 50, which EC2 ignores for a protocol without ports
+  // (cfn-lint W3687); the rule is the protocol alone.
+  [new ec2.Port({ protocol: ec2.Protocol.ESP, stringRepresentation: 'ESP' }), 'ESP, IP protocol 50'],
+];
+
 export interface PrivateVpcProps {
   /** Key of the flow-log log group. */
   readonly encryptionKey: kms.IKey;
@@ -32,7 +40,8 @@ export interface PrivateVpcProps {
  * A VPC with no way out: isolated subnets only (no internet gateway, no NAT), every flow logged to
  * an encrypted log group, the default security group stripped of rules, an S3 gateway endpoint
  * whose policy admits only the buckets registered with `allowBucket`, and a security group for
- * workloads that lets its members reach each other (distributed training) and nothing else.
+ * workloads that lets its members reach each other (distributed training over TCP, and the IPsec of
+ * inter-container traffic encryption) and nothing else.
  */
 export class PrivateVpc extends Construct {
   public readonly vpc: ec2.Vpc;
@@ -75,6 +84,14 @@ export class PrivateVpc extends Construct {
     // ENIs, which sit in this same group. (EFA would need all protocols; no EFA instance here.)
     this.securityGroup.addIngressRule(this.securityGroup, ec2.Port.allTcp(), 'Members of this group (distributed training, endpoints)');
     this.securityGroup.addEgressRule(this.securityGroup, ec2.Port.allTcp(), 'Members of this group (distributed training)');
+    // Inter-container traffic encryption (on for every SageMaker job here) is IPsec between a job's
+    // instances: key exchange on UDP 500 and the encrypted packets as IP protocol 50 (ESP), in and
+    // out between members ("Protect communications between ML compute instances in a distributed
+    // training job": https://docs.aws.amazon.com/sagemaker/latest/dg/train-encrypt.html).
+    for (const [port, what] of INTER_CONTAINER_ENCRYPTION_PORTS) {
+      this.securityGroup.addIngressRule(this.securityGroup, port, `Members of this group: ${what} (inter-container traffic encryption)`);
+      this.securityGroup.addEgressRule(this.securityGroup, port, `Members of this group: ${what} (inter-container traffic encryption)`);
+    }
 
     this.s3Endpoint = this.vpc.addGatewayEndpoint('S3', {
       service: ec2.GatewayVpcEndpointAwsService.S3,

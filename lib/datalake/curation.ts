@@ -37,8 +37,8 @@ export interface CurationProps {
 
 /**
  * Curate: one PySpark transformation (the `curate` package, zipped once) on two engines, a Glue
- * 5.0 job with bookmarks for the daily increment and an EMR Serverless application for a rebuild
- * over the whole history. Each reads raw and landing events and writes model-ready splits.
+ * 5.0 job and an EMR Serverless application for large histories. Each run reads the raw and
+ * landing events and writes a complete set of model-ready splits.
  */
 export class Curation extends Construct {
   public readonly job: glue.PySparkEtlJob;
@@ -77,7 +77,7 @@ export class Curation extends Construct {
       exclude: ['jobs', '**/__pycache__', '**/*.pyc'],
     });
 
-    // ------------------------------------------------------------ Glue job (daily increment)
+    // ------------------------------------------------------------ Glue job
     // Glue 5.0 writes a job's logs to /aws-glue/jobs/error and /aws-glue/jobs/output, groups the whole
     // account shares and that never expire, unless the job names a prefix of its own with
     // --custom-logGroup-prefix: then <prefix>/error and <prefix>/output ("Logging for AWS Glue jobs":
@@ -123,7 +123,11 @@ export class Curation extends Construct {
       securityConfiguration: props.securityConfiguration,
       defaultArguments: {
         '--custom-logGroup-prefix': glueLogPrefix,
-        '--job-bookmark-option': 'job-bookmark-enable',
+        // Each run curates the whole history: a run is a complete, reproducible training dataset
+        // whose encodings and imputation means are fitted on all of it (SageMaker trains on one
+        // run). Bookmarks stay available per run (--job-bookmark-option job-bookmark-enable) for
+        // incremental processing; such a run holds only the new events and is not a training set.
+        '--job-bookmark-option': 'job-bookmark-disable',
         '--raw_path': bucket.s3UrlForObject(ZONES.raw),
         '--landing_path': bucket.s3UrlForObject(ZONES.landingEvents),
         '--output_path': bucket.s3UrlForObject(ZONES.curated),
@@ -131,7 +135,7 @@ export class Curation extends Construct {
       },
     });
 
-    // ------------------------------------------------------------ EMR Serverless (full rebuild)
+    // ------------------------------------------------------------ EMR Serverless (large histories)
     this.emrLogs = logGroup('EmrLogs');
     const capacity = props.emrMaximumCapacity ?? { cpu: '64 vCPU', memory: '256 GB' };
     // No initial capacity: nothing runs (or bills) until a job is submitted; auto-start on

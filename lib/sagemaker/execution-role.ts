@@ -2,8 +2,10 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeResource } from '../gates';
+import { acknowledge, acknowledgeBucketGrant, acknowledgeResource } from '../gates';
+import type { TrainingDataLocation } from './platform';
 
 export interface SageMakerExecutionRoleProps {
   readonly vpc: ec2.IVpc;
@@ -79,5 +81,29 @@ export class SageMakerExecutionRole extends Construct {
       'SageMaker writes job logs to log groups it names under /aws/sagemaker/ (TrainingJobs, TransformJobs, Endpoints/<name>)');
     acknowledge(this.role, 'NIST.800.53.R5-IAMNoInlinePolicy',
       'The policy is attached to this one role and scoped to this VPC, its log groups and named buckets; a managed policy would hold the same statements');
+  }
+
+  /**
+   * What jobs read and write: the dataset's prefix read-only; checkpoints, models and inference
+   * output read-write. A bucket of this stack is acknowledged by its logical id; one from elsewhere
+   * (the data lake's curated bucket, imported or in another stack) only has a name once references
+   * are resolved, so its wildcard findings are computed then, in the same form cdk-nag reports them.
+   */
+  public grantDataAccess(dataset: TrainingDataLocation, readWrite: s3.IBucket[]): void {
+    for (const b of readWrite) {
+      b.grantReadWrite(this.role);
+      acknowledgeBucketGrant(this.role, b, 'readWrite');
+    }
+    const pattern = `${dataset.prefix}*`;
+    dataset.bucket.grantRead(this.role, pattern);
+    if (dataset.bucket.node.scope !== undefined && Stack.of(dataset.bucket) === Stack.of(this)) {
+      acknowledgeBucketGrant(this.role, dataset.bucket, 'read', pattern);
+      return;
+    }
+    const reason = `Read-only grant on the dataset prefix "${pattern}" of the external bucket ${dataset.bucket.node.path}; the wildcards are the action family and the object keys`;
+    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) {
+      acknowledge(this.role, `AwsSolutions-IAM5[Action::${action}]`, reason);
+    }
+    acknowledgeResource(this.role, dataset.bucket.arnForObjects(pattern), reason);
   }
 }

@@ -6,7 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { dataCapture, pipelineModel, VARIANT_NAME } from './training-workflow';
+import { dataCapture, pipelineModel, VARIANT_NAME } from './pipeline-model';
 
 export interface RealtimeEndpointProps {
   readonly vpc: ec2.IVpc;
@@ -14,7 +14,7 @@ export interface RealtimeEndpointProps {
   readonly executionRole: iam.IRole;
   readonly encryptionKey: kms.IKey;
   readonly inferenceBucket: s3.IBucket;
-  /** model.tar.gz of a training run of the state machine (script mode: booster, scaler, code/). */
+  /** model.tar.gz of a training run of the state machine (script mode: booster, preprocess.json, code/). */
   readonly modelDataUrl: string;
   /** @default 'ml.m5.large' */
   readonly instanceType?: string;
@@ -29,7 +29,7 @@ export interface RealtimeEndpointProps {
 }
 
 /**
- * The serial inference pipeline (scaler, then XGBoost) as a model in the VPC with network
+ * The serial inference pipeline (preprocess -> PCA -> XGBoost) as a model in the VPC with network
  * isolation, an endpoint configuration with a KMS key and data capture, a real-time endpoint, and
  * target-tracking auto scaling on invocations per instance. Bills every hour it exists: opt-in.
  */

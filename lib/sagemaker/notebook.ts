@@ -7,7 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeResource } from '../gates';
+import { acknowledge, acknowledgeBucketGrant, acknowledgeResource } from '../gates';
 
 const NOTEBOOK_DIR = path.join(__dirname, '../../sagemaker/notebook');
 /** CloudFormation's limit for one lifecycle script (base64). */
@@ -68,6 +68,7 @@ export class LockedDownNotebook extends Construct {
     });
     for (const bucket of props.readBuckets) {
       bucket.grantRead(this.role);
+      acknowledgeBucketGrant(this.role, bucket, 'read');
     }
     props.encryptionKey.grant(this.role, 'kms:CreateGrant', 'kms:DescribeKey');
     props.encryptionKey.grantDecrypt(this.role);
@@ -79,8 +80,9 @@ export class LockedDownNotebook extends Construct {
       conditions: {
         Null: { 'sagemaker:VpcSubnets': 'false' },
         'ForAllValues:StringEquals': { 'sagemaker:VpcSubnets': props.subnetIds },
-        Bool: { 'sagemaker:NetworkIsolation': 'true' },
-        StringEquals: { 'sagemaker:VolumeKmsKey': props.encryptionKey.keyArn },
+        Bool: { 'sagemaker:NetworkIsolation': 'true', 'sagemaker:InterContainerTrafficEncryption': 'true' },
+        // The *Arn key: sagemaker:VolumeKmsKey is deprecated (see lib/sagemaker/guardrails.ts).
+        ArnEquals: { 'sagemaker:VolumeKmsKeyArn': props.encryptionKey.keyArn },
       },
     }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -118,7 +120,14 @@ export class LockedDownNotebook extends Construct {
       volumeSizeInGb: 5,
       platformIdentifier: 'notebook-al2-v3',
       lifecycleConfigName: lifecycle.attrNotebookInstanceLifecycleConfigName,
+      // IMDSv2 only (session tokens). Left out, CreateNotebookInstance defaults to IMDSv1, "both
+      // IMDSv1 and IMDSv2 are supported" (InstanceMetadataServiceConfiguration in the API reference:
+      // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_InstanceMetadataServiceConfiguration.html).
+      instanceMetadataServiceConfiguration: { minimumInstanceMetadataServiceVersion: '2' },
     });
+    // Not before its role's policy: a notebook that starts first runs its lifecycle script without
+    // its KMS, S3 and log permissions (the role construct includes its DefaultPolicy).
+    this.notebook.node.addDependency(this.role);
 
     acknowledge(this.role, 'NIST.800.53.R5-IAMNoInlinePolicy',
       'The policy is attached to this one notebook role and scoped to the project buckets, SageMaker resources and one PassRole');

@@ -59,7 +59,25 @@ export interface TrainingRequestInput {
 export const MAX_WAIT_WITHOUT_CHECKPOINTS = 3600;
 /** CreateTrainingJob's ceiling for MaxRuntimeInSeconds (28 days). */
 export const MAX_RUNTIME_LIMIT = 2_419_200;
-const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+/**
+ * Job names as the SageMaker API reference constrains them: a length AND a pattern (the pattern
+ * alone lets hyphens through uncounted). TrainingJobName (also ModelName, TransformJobName,
+ * ProcessingJobName, EndpointConfigName): 1-63 characters,
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTrainingJob.html;
+ * HyperParameterTuningJobName: 1-32,
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateHyperParameterTuningJob.html.
+ */
+const NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
+export const isJobName = (name: string): boolean => name.length <= 63 && NAME_PATTERN.test(name);
+export const isTuningJobName = (name: string): boolean => name.length <= 32 && NAME_PATTERN.test(name);
+
+/** Throw, naming the value, unless `name` is a valid tuning job name (1-32 letters, digits, hyphens). */
+export function validateTuningJobName(name: string): void {
+  if (!isTuningJobName(name)) {
+    throw new Error(`A tuning job name must be 1-32 letters, digits or hyphens, starting with a letter or digit (got ${JSON.stringify(name)}, ${name.length} characters)`);
+  }
+}
+
 const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
 const LOCAL_CHECKPOINT_DIR = '/opt/ml/checkpoints';
 const CODE_CHANNEL_DIR = '/opt/ml/input/data/code';
@@ -71,14 +89,16 @@ export function validateTrainingInput(input: TrainingRequestInput): void {
   const problems: string[] = [];
   const spot = input.spot ?? true;
   const runtime = input.maxRuntimeInSeconds;
-  if (known(input.jobName) && !JOB_NAME.test(input.jobName)) {
-    problems.push(`jobName must be 1-63 letters, digits or hyphens (got ${JSON.stringify(input.jobName)})`);
+  if (known(input.jobName) && !isJobName(input.jobName)) {
+    problems.push(`jobName must be 1-63 letters, digits or hyphens (got ${JSON.stringify(input.jobName)}, ${input.jobName.length} characters)`);
   }
   if (known(runtime) && (!Number.isInteger(runtime) || runtime < 1 || runtime > MAX_RUNTIME_LIMIT)) {
     problems.push(`maxRuntimeInSeconds must be a whole number from 1 to ${MAX_RUNTIME_LIMIT} (got ${runtime})`);
   }
   const wait = input.maxWaitTimeInSeconds;
-  if (spot) {
+  if (wait !== undefined && known(wait) && (!Number.isInteger(wait) || wait < 1)) {
+    problems.push(`maxWaitTimeInSeconds must be a whole number of seconds >= 1 (got ${wait})`);
+  } else if (spot) {
     if (wait === undefined) {
       problems.push('maxWaitTimeInSeconds is required with Managed Spot Training (spot: true)');
     } else if (known(wait) && known(runtime)) {

@@ -1,35 +1,21 @@
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Aws, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { SecureLogGroup, vendedLogGroupName } from '../constructs/secure-log-group';
-import { acknowledge, acknowledgeResource } from '../gates';
+import { acknowledgeBucketGrant } from '../gates';
+import { buildEvaluationRequest } from './evaluation-request';
 import { frameworkImageFor } from './images';
-import { buildTrainingRequest, staticHyperparameters, trainingDefinition, TrainingRequestInput } from './training-request';
+import { dataCapture, pipelineModel, VARIANT_NAME } from './pipeline-model';
+import {
+  acknowledgeJobRole, guardrailsFor, loggedStateMachine, passExecutionRole, PlatformResources, s3Uri, sageMakerArn,
+} from './platform';
+import { SageMakerTasks } from './sagemaker-tasks';
+import { buildTrainingRequest, TrainingRequestInput } from './training-request';
 
-/** Where the training data is read from: the data lake's curated prefix, or the stack's own bucket. */
-export interface TrainingDataLocation {
-  readonly bucket: s3.IBucket;
-  /** Prefix holding train/ and validation/ (CSV, label first, no header). '' for the bucket root. */
-  readonly prefix: string;
-}
-
-export interface TrainingWorkflowProps {
-  readonly executionRole: iam.IRole;
-  readonly encryptionKey: kms.IKey;
-  readonly vpc: ec2.IVpc;
-  readonly securityGroup: ec2.ISecurityGroup;
-  readonly trainingData: TrainingDataLocation;
-  readonly checkpointsBucket: s3.IBucket;
-  readonly modelsBucket: s3.IBucket;
-  readonly inferenceBucket: s3.IBucket;
+export interface TrainingWorkflowProps extends PlatformResources {
   /**
    * The endpoint the "endpoint" branch updates with the newly trained model.
-   * @default - no endpoint: asking for deploy "endpoint" fails with a clear error
+   * @default - no endpoint: an execution asking for deploy "endpoint" fails before training
    */
   readonly endpoint?: { readonly name: string; readonly arn: string };
   /** @default 'ml.m5.large' */
@@ -40,48 +26,53 @@ export interface TrainingWorkflowProps {
   readonly maxWaitTimeInSeconds?: number;
   /** File copies the channel to the volume, Pipe streams it. @default 'File' */
   readonly inputMode?: 'File' | 'Pipe';
-  /** @default logs.RetentionDays.ONE_YEAR */
-  readonly logRetention?: logs.RetentionDays;
-  /** @default RemovalPolicy.RETAIN */
-  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Share of the variance the PCA stage keeps: the fewest principal components that explain at
+   * least this much (fitted on the training split). Between 0 and 1, exclusive.
+   * @default 0.95
+   */
+  readonly pcaVarianceTarget?: number;
 }
 
-/** Variant name shared by the CloudFormation endpoint and the configs the state machine creates. */
-export const VARIANT_NAME = 'AllTraffic';
 /** Where the CLI uploads sagemaker/ as sourcedir.tar.gz for script mode. */
 export const SOURCE_DIR_KEY = 'code/sourcedir.tar.gz';
-/** Where batch transform reads its input and writes its output in the inference bucket. */
-export const BATCH_INPUT_PREFIX = 'batch-input/';
+/** Where the CLI uploads sagemaker/evaluate.py, alone under its prefix (the processing job's code input). */
+export const EVALUATION_CODE_PREFIX = 'code/evaluation/';
+/** Where batch transform writes the scored test split, one prefix per run, in the inference bucket. */
 export const BATCH_OUTPUT_PREFIX = 'batch-output/';
 
-const s3Uri = (bucket: s3.IBucket, key: string) => `s3://${bucket.bucketName}/${key}`;
-
 /**
- * Two Standard state machines. Training: input validation, a custom state for
- * createTrainingJob.sync (script mode, Managed Spot Training, checkpoints per run), CreateModel
- * (serial inference pipeline: scaler then XGBoost, from the one artifact), then batch transform
- * (.sync) or an endpoint update. Tuning: createHyperParameterTuningJob.sync with Bayesian search
- * over the same training definition (spot, checkpoints, VPC, KMS).
+ * The training state machine, the notes' lifecycle in one run: train (script mode, Managed Spot
+ * Training, checkpoints per run) -> the serial inference pipeline model (preprocess -> PCA ->
+ * XGBoost) -> batch transform of the held-out test split -> evaluation (processing job) -> read
+ * the figures into the execution output -> optionally update the endpoint.
+ *
+ * Every SageMaker resource of a run is named after the run (the training job `<runName>-<retry>`,
+ * everything else `<runName>`: each type has its own namespace), so the first call, CreateTrainingJob,
+ * rejects a bad or reused run name before anything is billed, and no later call can.
  */
 export class TrainingWorkflow extends Construct {
   public readonly trainingStateMachine: sfn.StateMachine;
-  public readonly tuningStateMachine: sfn.StateMachine;
   /** The request template both the state machine and the CLI start from (tokens for per-run values). */
   public readonly trainingRequest: TrainingRequestInput;
 
   constructor(scope: Construct, id: string, props: TrainingWorkflowProps) {
     super(scope, id);
-    const subnetIds = props.vpc.isolatedSubnets.map((s) => s.subnetId);
+    const variance = props.pcaVarianceTarget ?? 0.95;
+    if (!(variance > 0 && variance < 1)) {
+      throw new Error(`${this.node.path}: pcaVarianceTarget must be between 0 and 1, exclusive (got ${variance})`);
+    }
     const runName = sfn.JsonPath.stringAt('$.runName');
-    const dataPrefix = props.trainingData.prefix;
-
     this.trainingRequest = {
       jobName: sfn.JsonPath.format('{}-{}', runName, sfn.JsonPath.stringAt('$$.State.RetryCount')),
       roleArn: props.executionRole.roleArn,
       algorithm: { kind: 'script', image: frameworkImageFor(this, 'xgboost'), sourceDirUri: s3Uri(props.modelsBucket, SOURCE_DIR_KEY), entryPoint: 'train.py' },
-      hyperparameters: { 'num-round': '150', 'max-depth': '5', eta: '0.2', objective: 'binary:logistic', 'eval-metric': 'auc', 'checkpoint-every': '10' },
-      trainUri: s3Uri(props.trainingData.bucket, `${dataPrefix}train/`),
-      validationUri: s3Uri(props.trainingData.bucket, `${dataPrefix}validation/`),
+      hyperparameters: {
+        'num-round': '150', 'max-depth': '5', eta: '0.2', objective: 'binary:logistic', 'eval-metric': 'auc', 'checkpoint-every': '10',
+        'pca-variance': String(variance), 'scale-pos-weight': 'auto',
+      },
+      trainUri: s3Uri(props.trainingData.bucket, `${props.trainingData.prefix}train/`),
+      validationUri: s3Uri(props.trainingData.bucket, `${props.trainingData.prefix}validation/`),
       outputUri: s3Uri(props.modelsBucket, 'training-output/'),
       // One prefix per run, not per job: a retried job (new name) resumes the run's checkpoints.
       checkpointUri: sfn.JsonPath.format(`s3://${props.checkpointsBucket.bucketName}/runs/{}/`, runName),
@@ -90,55 +81,54 @@ export class TrainingWorkflow extends Construct {
       maxRuntimeInSeconds: props.maxRuntimeInSeconds ?? 3600,
       maxWaitTimeInSeconds: props.maxWaitTimeInSeconds ?? 7200,
       spot: true,
-      subnetIds,
+      subnetIds: props.vpc.isolatedSubnets.map((s) => s.subnetId),
       securityGroupIds: [props.securityGroup.securityGroupId],
       kmsKeyId: props.encryptionKey.keyArn,
     };
 
-    this.trainingStateMachine = this.buildTrainingStateMachine(props, runName);
-    this.tuningStateMachine = this.buildTuningStateMachine(props, runName);
-    this.grantJobs(props, subnetIds);
+    const tasks = new SageMakerTasks(this);
+    const definition = this.definition(tasks, props, runName);
+    this.trainingStateMachine = loggedStateMachine(this, 'TrainingStateMachine', 'TrainingLogs', definition, Duration.hours(12), props);
+    this.grant(tasks, props);
   }
 
-  private buildTrainingStateMachine(props: TrainingWorkflowProps, runName: string): sfn.StateMachine {
+  private definition(tasks: SageMakerTasks, props: TrainingWorkflowProps, runName: string): sfn.IChainable {
     const failed = new sfn.Fail(this, 'RunFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
-    const badInput = new sfn.Fail(this, 'BadInput', {
-      error: 'BadInput',
-      cause: 'Input must be {"runName": "<1-50 letters, digits, hyphens>", "deploy": "batch" | "endpoint"}',
-    });
     const catchAll = { errors: [sfn.Errors.ALL], resultPath: '$.error' };
+    const trainingJob = sfn.JsonPath.stringAt('$.training.TrainingJobName');
+    const evaluationUri = sfn.JsonPath.format(`s3://${props.modelsBucket.bucketName}/training-output/{}/evaluation/`, trainingJob);
 
-    const train = task(this, 'Train', 'sagemaker:createTrainingJob.sync', buildTrainingRequest(this.trainingRequest), {
-      ResultSelector: {
-        'TrainingJobName.$': '$.TrainingJobName',
-        'ModelDataUrl.$': '$.ModelArtifacts.S3ModelArtifacts',
-        'TrainingTimeInSeconds.$': '$.TrainingTimeInSeconds',
-        'BillableTimeInSeconds.$': '$.BillableTimeInSeconds',
+    const train = tasks.task('Train', 'createTrainingJob.sync', buildTrainingRequest(this.trainingRequest), {
+      fields: {
+        ResultSelector: {
+          'TrainingJobName.$': '$.TrainingJobName',
+          'ModelDataUrl.$': '$.ModelArtifacts.S3ModelArtifacts',
+          'TrainingTimeInSeconds.$': '$.TrainingTimeInSeconds',
+          'BillableTimeInSeconds.$': '$.BillableTimeInSeconds',
+        },
+        ResultPath: '$.training',
       },
-      ResultPath: '$.training',
-    })
-      // Throttling and capacity errors of the API call itself.
-      .addRetry(apiRetry(30, 5))
-      // A job that failed or ran out of spot wait: one more job (new name, RetryCount in it) that
-      // resumes from this run's checkpoints instead of starting over.
-      .addRetry({ errors: ['States.TaskFailed'], interval: Duration.minutes(1), maxAttempts: 1, jitterStrategy: sfn.JitterType.FULL })
-      .addCatch(failed, catchAll);
+      // A job that failed or ran out of spot wait: one more job (new name) resumes the run's checkpoints.
+      jobFailureRetries: 1,
+    }).addCatch(failed, catchAll);
 
-    const createModel = task(this, 'CreateModel', 'sagemaker:createModel', pipelineModel(this, props, sfn.JsonPath.format('{}-model', runName), sfn.JsonPath.stringAt('$.training.ModelDataUrl')), {
-      ResultSelector: { 'ModelArn.$': '$.ModelArn' },
-      ResultPath: '$.model',
-    })
-      .addRetry(apiRetry(10, 2))
-      .addCatch(failed, catchAll);
+    const createModel = tasks.task('CreateModel', 'createModel',
+      pipelineModel(this, props, runName, sfn.JsonPath.stringAt('$.training.ModelDataUrl')),
+      { fields: { ResultSelector: { 'ModelArn.$': '$.ModelArn' }, ResultPath: '$.model' } },
+    ).addCatch(failed, catchAll);
 
-    const transform = task(this, 'BatchTransform', 'sagemaker:createTransformJob.sync', {
-      TransformJobName: sfn.JsonPath.format('{}-transform', runName),
-      ModelName: sfn.JsonPath.format('{}-model', runName),
+    // The curated test split as it is, label first: DataProcessing drops the label on the way in
+    // and joins the input back on the way out, keeping label and score ("Associate prediction
+    // results with input records": https://docs.aws.amazon.com/sagemaker/latest/dg/batch-transform-data-processing.html).
+    const transform = tasks.task('BatchTransform', 'createTransformJob.sync', {
+      TransformJobName: runName,
+      ModelName: runName,
       TransformInput: {
-        DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: s3Uri(props.inferenceBucket, BATCH_INPUT_PREFIX) } },
+        DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: s3Uri(props.trainingData.bucket, `${props.trainingData.prefix}test/`) } },
         ContentType: 'text/csv',
         SplitType: 'Line',
       },
+      DataProcessing: { InputFilter: '$[1:]', JoinSource: 'Input', OutputFilter: '$[0,-1]' },
       TransformOutput: {
         S3OutputPath: sfn.JsonPath.format(`s3://${props.inferenceBucket.bucketName}/${BATCH_OUTPUT_PREFIX}{}/`, runName),
         Accept: 'text/csv',
@@ -146,271 +136,115 @@ export class TrainingWorkflow extends Construct {
         KmsKeyId: props.encryptionKey.keyArn,
       },
       TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeKmsKeyId: props.encryptionKey.keyArn },
-    }, { ResultSelector: { 'TransformJobName.$': '$.TransformJobName', 'S3OutputPath.$': '$.TransformOutput.S3OutputPath' }, ResultPath: '$.transform' })
-      .addRetry(apiRetry(30, 5))
+    }, {
+      fields: { ResultSelector: { 'TransformJobName.$': '$.TransformJobName', 'S3OutputPath.$': '$.TransformOutput.S3OutputPath' }, ResultPath: '$.transform' },
+    }).addCatch(failed, catchAll);
+
+    const evaluate = tasks.task('Evaluate', 'createProcessingJob.sync', buildEvaluationRequest({
+      jobName: runName,
+      roleArn: props.executionRole.roleArn,
+      image: frameworkImageFor(this, 'xgboost'),
+      codeUri: s3Uri(props.modelsBucket, EVALUATION_CODE_PREFIX),
+      scoredUri: sfn.JsonPath.stringAt('$.transform.S3OutputPath'),
+      // Next to the model: training-output/<job>/output/model.tar.gz and training-output/<job>/evaluation/.
+      outputUri: evaluationUri,
+      kmsKeyId: props.encryptionKey.keyArn,
+      subnetIds: props.vpc.isolatedSubnets.map((s) => s.subnetId),
+      securityGroupIds: [props.securityGroup.securityGroupId],
+    }), {
+      fields: { ResultSelector: { 'ProcessingJobName.$': '$.ProcessingJobName', 'Uri.$': '$.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri' }, ResultPath: '$.evaluation' },
+    }).addCatch(failed, catchAll);
+
+    // The figures into the execution output: evaluation.json is a few hundred bytes.
+    const readEvaluation = new sfn.CustomState(this, 'ReadEvaluation', {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:s3:getObject`,
+        Parameters: sfn.FieldUtils.renderObject({
+          Bucket: props.modelsBucket.bucketName,
+          Key: sfn.JsonPath.format('training-output/{}/evaluation/evaluation.json', trainingJob),
+        }),
+        ResultSelector: { 'TestSplit.$': 'States.StringToJson($.Body)' },
+        ResultPath: '$.metrics',
+      },
+    })
+      .addRetry({ errors: ['S3.NoSuchKey'], maxAttempts: 0 })
+      .addRetry({ errors: ['S3.S3Exception', 'S3.SdkClientException'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL })
       .addCatch(failed, catchAll);
 
-    let endpointBranch: sfn.IChainable;
-    if (props.endpoint !== undefined) {
-      const configName = sfn.JsonPath.format('{}-config', runName);
-      const createConfig = task(this, 'CreateEndpointConfig', 'sagemaker:createEndpointConfig', {
-        EndpointConfigName: configName,
-        KmsKeyId: props.encryptionKey.keyArn,
-        ProductionVariants: [{ VariantName: VARIANT_NAME, ModelName: sfn.JsonPath.format('{}-model', runName), InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
-        DataCaptureConfig: dataCapture(props),
-      }, { ResultPath: sfn.JsonPath.DISCARD })
-        .addRetry(apiRetry(10, 2))
-        .addCatch(failed, catchAll);
-      // Same variant name and instance type as the CloudFormation endpoint, so its auto scaling
-      // target stays valid across the update.
-      const update = task(this, 'UpdateEndpoint', 'sagemaker:updateEndpoint', {
-        EndpointName: props.endpoint.name,
-        EndpointConfigName: configName,
-      }, { ResultPath: '$.endpoint' })
-        .addRetry(apiRetry(30, 5))
-        .addCatch(failed, catchAll);
-      endpointBranch = createConfig.next(update).next(new sfn.Succeed(this, 'EndpointUpdating'));
-    } else {
-      endpointBranch = new sfn.Fail(this, 'NoEndpoint', {
+    const batchDone = new sfn.Succeed(this, 'BatchDone');
+    const finish = props.endpoint === undefined ? batchDone : new sfn.Choice(this, 'Deploy?')
+      .when(sfn.Condition.stringEquals('$.deploy', 'endpoint'), this.endpointUpdate(tasks, props, runName, failed))
+      .otherwise(batchDone);
+    const run = train.next(createModel).next(transform).next(evaluate).next(readEvaluation).next(finish);
+
+    const valid = (deploy: string) => sfn.Condition.and(
+      sfn.Condition.isPresent('$.runName'), sfn.Condition.isString('$.runName'),
+      sfn.Condition.isPresent('$.deploy'), sfn.Condition.stringEquals('$.deploy', deploy),
+    );
+    // Checked before anything is billed: asking for an endpoint update without an endpoint fails
+    // here, not after training.
+    return new sfn.Choice(this, 'ValidInput?')
+      .when(valid('batch'), run)
+      .when(valid('endpoint'), props.endpoint ? run : new sfn.Fail(this, 'NoEndpoint', {
         error: 'EndpointNotDeployed',
-        cause: 'deploy "endpoint" needs the stack deployed with -c sagemaker.endpoint=true',
-      });
-    }
-
-    const definition = new sfn.Choice(this, 'ValidInput?')
-      .when(sfn.Condition.and(
-        sfn.Condition.isPresent('$.runName'), sfn.Condition.isString('$.runName'),
-        sfn.Condition.isPresent('$.deploy'),
-        sfn.Condition.or(sfn.Condition.stringEquals('$.deploy', 'batch'), sfn.Condition.stringEquals('$.deploy', 'endpoint')),
-      ), train.next(createModel).next(new sfn.Choice(this, 'Deploy?')
-        .when(sfn.Condition.stringEquals('$.deploy', 'endpoint'), endpointBranch)
-        .otherwise(transform.next(new sfn.Succeed(this, 'BatchDone')))))
-      .otherwise(badInput);
-
-    return this.stateMachine('TrainingStateMachine', 'TrainingLogs', definition, Duration.hours(12), props);
+        cause: 'deploy "endpoint" needs the stack deployed with -c sagemaker.endpoint=true; nothing was started',
+      }))
+      .otherwise(new sfn.Fail(this, 'BadInput', {
+        error: 'BadInput',
+        cause: 'Input must be {"runName": "<1-61 letters, digits, hyphens>", "deploy": "batch" | "endpoint"}',
+      }));
   }
 
-  private buildTuningStateMachine(props: TrainingWorkflowProps, runName: string): sfn.StateMachine {
-    // Built-in XGBoost (checkpoints supported) with its own validation:auc metric: no regex needed.
-    const builtin: TrainingRequestInput = {
-      ...this.trainingRequest,
-      algorithm: { kind: 'builtin', image: frameworkImageFor(this, 'xgboost'), supportsCheckpoints: true },
-      hyperparameters: { objective: 'binary:logistic', eval_metric: 'auc', num_round: '150' },
-      // Each training job of the tuning job gets its own subfolder under this prefix.
-      checkpointUri: sfn.JsonPath.format(`s3://${props.checkpointsBucket.bucketName}/tuning/{}/`, runName),
-    };
-    const { AlgorithmSpecification, ...definition } = trainingDefinition(builtin);
-    const tune = task(this, 'Tune', 'sagemaker:createHyperParameterTuningJob.sync', {
-      // Tuning job names are limited to 32 characters.
-      HyperParameterTuningJobName: runName,
-      HyperParameterTuningJobConfig: {
-        Strategy: 'Bayesian',
-        HyperParameterTuningJobObjective: { Type: 'Maximize', MetricName: 'validation:auc' },
-        ResourceLimits: { MaxNumberOfTrainingJobs: 10, MaxParallelTrainingJobs: 2 },
-        ParameterRanges: {
-          IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '3', MaxValue: '9', ScalingType: 'Auto' }],
-          ContinuousParameterRanges: [
-            { Name: 'eta', MinValue: '0.05', MaxValue: '0.5', ScalingType: 'Logarithmic' },
-            { Name: 'min_child_weight', MinValue: '1', MaxValue: '10', ScalingType: 'Auto' },
-          ],
-        },
-        TrainingJobEarlyStoppingType: 'Auto',
-      },
-      TrainingJobDefinition: {
-        ...definition,
-        AlgorithmSpecification: { TrainingImage: AlgorithmSpecification!.TrainingImage, TrainingInputMode: AlgorithmSpecification!.TrainingInputMode },
-        StaticHyperParameters: staticHyperparameters(builtin),
-      },
-    }, {
-      ResultSelector: {
-        'HyperParameterTuningJobName.$': '$.HyperParameterTuningJobName',
-        'BestTrainingJob.$': '$.BestTrainingJob',
-      },
-      ResultPath: '$.tuning',
-    })
-      .addRetry(apiRetry(30, 5))
-      .addCatch(new sfn.Fail(this, 'TuningFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' }), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
-
-    const definitionChain = new sfn.Choice(this, 'ValidTuningInput?')
-      .when(sfn.Condition.and(sfn.Condition.isPresent('$.runName'), sfn.Condition.isString('$.runName')), tune.next(new sfn.Succeed(this, 'TuningDone')))
-      .otherwise(new sfn.Fail(this, 'BadTuningInput', { error: 'BadInput', cause: 'Input must be {"runName": "<1-32 letters, digits, hyphens>"}' }));
-
-    return this.stateMachine('TuningStateMachine', 'TuningLogs', definitionChain, Duration.hours(24), props);
+  /** A new endpoint configuration (same variant and instance type, so auto scaling stays valid), then UpdateEndpoint. */
+  private endpointUpdate(tasks: SageMakerTasks, props: TrainingWorkflowProps, runName: string, failed: sfn.Fail): sfn.IChainable {
+    const createConfig = tasks.task('CreateEndpointConfig', 'createEndpointConfig', {
+      EndpointConfigName: runName,
+      KmsKeyId: props.encryptionKey.keyArn,
+      ProductionVariants: [{ VariantName: VARIANT_NAME, ModelName: runName, InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
+      DataCaptureConfig: dataCapture(props),
+    }, { fields: { ResultPath: sfn.JsonPath.DISCARD } }).addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    const update = tasks.task('UpdateEndpoint', 'updateEndpoint', {
+      EndpointName: props.endpoint!.name,
+      EndpointConfigName: runName,
+    }, { fields: { ResultPath: '$.endpoint' } }).addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    return createConfig.next(update).next(new sfn.Succeed(this, 'EndpointUpdating'));
   }
 
-  /** A Standard state machine with X-Ray and every event logged to its own encrypted log group. */
-  private stateMachine(id: string, logsId: string, definition: sfn.IChainable, timeout: Duration, props: TrainingWorkflowProps): sfn.StateMachine {
-    const destination = new SecureLogGroup(this, logsId, {
-      encryptionKey: props.encryptionKey,
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-      logGroupName: vendedLogGroupName(this, id, 'states'),
-    });
-    return new sfn.StateMachine(this, id, {
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      tracingEnabled: true,
-      logs: { destination, level: sfn.LogLevel.ALL, includeExecutionData: true },
-      timeout,
-    });
-  }
-
-  /** IAM of both state machines: scoped actions, .sync's event rules, PassRole with a condition, guardrails. */
-  private grantJobs(props: TrainingWorkflowProps, subnetIds: string[]): void {
-    const stack = Stack.of(this);
-    const arn = (resource: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName: '*' });
-    const keyArn = props.encryptionKey.keyArn;
-    // Preventive guardrails: a job or model outside this VPC, without network isolation or with
-    // another (or no) volume key is not allowed (Allow carries the conditions, Deny backs it up).
-    const inVpc = {
-      Null: { 'sagemaker:VpcSubnets': 'false', 'sagemaker:VpcSecurityGroupIds': 'false' },
-      'ForAllValues:StringEquals': { 'sagemaker:VpcSubnets': subnetIds, 'sagemaker:VpcSecurityGroupIds': [props.securityGroup.securityGroupId] },
-    };
-    const guarded = {
-      ...inVpc,
-      Bool: { 'sagemaker:NetworkIsolation': 'true', 'sagemaker:InterContainerTrafficEncryption': 'true' },
-      StringEquals: { 'sagemaker:VolumeKmsKey': keyArn },
-    };
-    const syncRules = (kinds: string[]) => new iam.PolicyStatement({
-      sid: 'SyncEventRules',
-      // What .sync uses to learn that a job finished: Step Functions' own managed rules.
-      actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-      resources: kinds.map((kind) => stack.formatArn({ service: 'events', resource: 'rule', resourceName: `StepFunctionsGetEventsForSageMaker${kind}Rule` })),
-    });
-    const passRole = new iam.PolicyStatement({
-      sid: 'PassExecutionRoleToSageMakerOnly',
-      actions: ['iam:PassRole'],
-      resources: [props.executionRole.roleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
-    });
-    const denies = (actions: string[]) => [
-      new iam.PolicyStatement({
-        sid: 'DenyJobsOutsideVpc', effect: iam.Effect.DENY, actions, resources: ['*'],
-        conditions: { Null: { 'sagemaker:VpcSubnets': 'true' } },
-      }),
-      new iam.PolicyStatement({
-        sid: 'DenyJobsWithoutNetworkIsolation', effect: iam.Effect.DENY, actions, resources: ['*'],
-        conditions: { Bool: { 'sagemaker:NetworkIsolation': 'false' } },
-      }),
-    ];
-    const training = [
-      new iam.PolicyStatement({ sid: 'TrainInVpcOnly', actions: ['sagemaker:CreateTrainingJob'], resources: [arn('training-job')], conditions: guarded }),
-      new iam.PolicyStatement({ sid: 'ModelsInVpcOnly', actions: ['sagemaker:CreateModel'], resources: [arn('model')], conditions: { ...inVpc, Bool: { 'sagemaker:NetworkIsolation': 'true' } } }),
-      new iam.PolicyStatement({ sid: 'TransformWithKeyOnly', actions: ['sagemaker:CreateTransformJob'], resources: [arn('transform-job')], conditions: { StringEquals: { 'sagemaker:VolumeKmsKey': keyArn } } }),
+  /** Create what a run creates, only with the guardrail conditions; follow, stop and tag it; read its evaluation. */
+  private grant(tasks: SageMakerTasks, props: TrainingWorkflowProps): void {
+    const machine = this.trainingStateMachine;
+    const guard = guardrailsFor(props);
+    const arn = (kind: string) => sageMakerArn(this, kind);
+    const created = ['training-job', 'processing-job', 'model', 'transform-job', ...(props.endpoint ? ['endpoint-config'] : [])];
+    const statements = [
+      new iam.PolicyStatement({ sid: 'TrainInVpcOnly', actions: ['sagemaker:CreateTrainingJob'], resources: [arn('training-job')], conditions: guard.job() }),
+      new iam.PolicyStatement({ sid: 'EvaluateInVpcOnly', actions: ['sagemaker:CreateProcessingJob'], resources: [arn('processing-job')], conditions: guard.job() }),
+      new iam.PolicyStatement({ sid: 'ModelsInVpcOnly', actions: ['sagemaker:CreateModel'], resources: [arn('model')], conditions: guard.model() }),
+      new iam.PolicyStatement({ sid: 'TransformWithKeyOnly', actions: ['sagemaker:CreateTransformJob'], resources: [arn('transform-job')], conditions: guard.transform() }),
       new iam.PolicyStatement({
         sid: 'FollowAndStopJobs',
-        actions: ['sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:DescribeTransformJob', 'sagemaker:StopTransformJob', 'sagemaker:AddTags'],
-        resources: [arn('training-job'), arn('transform-job'), arn('model')],
+        actions: [
+          'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:DescribeTransformJob', 'sagemaker:StopTransformJob',
+          'sagemaker:DescribeProcessingJob', 'sagemaker:StopProcessingJob',
+        ],
+        resources: [arn('training-job'), arn('transform-job'), arn('processing-job')],
       }),
-      syncRules(['TrainingJobs', 'TransformJobs']),
-      passRole,
-      ...denies(['sagemaker:CreateTrainingJob', 'sagemaker:CreateModel']),
+      passExecutionRole(props),
+      ...guard.denies(['sagemaker:CreateTrainingJob', 'sagemaker:CreateProcessingJob', 'sagemaker:CreateModel']),
       ...(props.endpoint === undefined ? [] : [
-        new iam.PolicyStatement({ sid: 'EndpointConfigWithKey', actions: ['sagemaker:CreateEndpointConfig'], resources: [arn('endpoint-config')], conditions: { StringEquals: { 'sagemaker:VolumeKmsKey': keyArn } } }),
-        new iam.PolicyStatement({
-          sid: 'UpdateThisEndpoint',
-          actions: ['sagemaker:UpdateEndpoint', 'sagemaker:DescribeEndpoint'],
-          resources: [props.endpoint.arn, arn('endpoint-config')],
-        }),
+        new iam.PolicyStatement({ sid: 'EndpointConfigWithKey', actions: ['sagemaker:CreateEndpointConfig'], resources: [arn('endpoint-config')], conditions: guard.endpointConfig() }),
+        new iam.PolicyStatement({ sid: 'UpdateThisEndpoint', actions: ['sagemaker:UpdateEndpoint', 'sagemaker:DescribeEndpoint'], resources: [props.endpoint.arn, arn('endpoint-config')] }),
       ]),
     ];
-    const tuning = [
-      new iam.PolicyStatement({ sid: 'TuneInVpcOnly', actions: ['sagemaker:CreateHyperParameterTuningJob'], resources: [arn('hyper-parameter-tuning-job')], conditions: guarded }),
-      new iam.PolicyStatement({
-        sid: 'FollowAndStopTuning',
-        actions: ['sagemaker:DescribeHyperParameterTuningJob', 'sagemaker:StopHyperParameterTuningJob', 'sagemaker:ListTrainingJobsForHyperParameterTuningJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:AddTags'],
-        resources: [arn('hyper-parameter-tuning-job'), arn('training-job')],
-      }),
-      syncRules(['HyperParameterTuningJobs']),
-      passRole,
-      ...denies(['sagemaker:CreateHyperParameterTuningJob']),
-    ];
-    const grants: Array<[sfn.StateMachine, iam.PolicyStatement[], string[]]> = [
-      [this.trainingStateMachine, training, ['training-job', 'transform-job', 'model', ...(props.endpoint ? ['endpoint-config'] : [])]],
-      [this.tuningStateMachine, tuning, ['hyper-parameter-tuning-job', 'training-job']],
-    ];
-    for (const [machine, statements, kinds] of grants) {
-      for (const st of statements) {
-        machine.addToRolePolicy(st);
-      }
-      acknowledge(machine.role, 'AwsSolutions-IAM5[Resource::*]',
-        'Added by CDK for state machine logging and tracing: the CloudWatch Logs delivery APIs (logs:CreateLogDelivery, DescribeLogGroups, ...) and xray:GetSampling* accept no resource');
-      for (const kind of kinds) {
-        acknowledgeResource(machine.role, arn(kind),
-          `Job and model names come from the run name at execution time; creation is conditioned on this VPC, network isolation and the stack key`);
-      }
-      acknowledge(machine.role, 'NIST.800.53.R5-IAMNoInlinePolicy',
-        'The policy is attached to this one state machine role and scoped to SageMaker resources, the .sync rules and one PassRole');
+    for (const st of statements) {
+      machine.addToRolePolicy(st);
     }
+    // Step Functions tags what it creates (AddTags is a dependent action of every Create* here).
+    tasks.grantStepFunctionsAccess(machine.role, [...created.map(arn), ...(props.endpoint ? [props.endpoint.arn] : [])]);
+    const evaluations = 'training-output/*/evaluation/*';
+    props.modelsBucket.grantRead(machine.role, evaluations);
+    acknowledgeBucketGrant(machine.role, props.modelsBucket, 'read', evaluations);
+    acknowledgeJobRole(machine, created);
   }
-}
-
-/** Retry of SageMaker API errors (throttling, capacity) with backoff and full jitter. */
-function apiRetry(intervalSeconds: number, maxDelayMinutes: number): sfn.RetryProps {
-  return {
-    errors: ['SageMaker.AmazonSageMakerException'],
-    interval: Duration.seconds(intervalSeconds),
-    maxAttempts: 3,
-    backoffRate: 2,
-    jitterStrategy: sfn.JitterType.FULL,
-    maxDelay: Duration.minutes(maxDelayMinutes),
-  };
-}
-
-/** A Task state in Amazon States Language with the given optimized-integration resource. */
-function task(scope: Construct, id: string, integration: string, parameters: object, extra: Record<string, unknown> = {}): sfn.CustomState {
-  return new sfn.CustomState(scope, id, {
-    stateJson: {
-      Type: 'Task',
-      Resource: `arn:${Aws.PARTITION}:states:::${integration}`,
-      Parameters: sfn.FieldUtils.renderObject(parameters as Record<string, unknown>),
-      ...extra,
-    },
-  });
-}
-
-/**
- * The serial inference pipeline model: the scikit-learn container standardises the CSV features
- * (sagemaker/preprocess.py) and hands them to the XGBoost container. Both read the same
- * model.tar.gz (train.py writes the booster, scaler.json and both scripts under code/), and with
- * network isolation the code comes from the artifact, not from S3.
- */
-export function pipelineModel(
-  scope: Construct,
-  props: Pick<TrainingWorkflowProps, 'executionRole' | 'vpc' | 'securityGroup'>,
-  modelName: string | undefined,
-  modelDataUrl: string,
-): Record<string, unknown> {
-  const code = '/opt/ml/model/code';
-  return {
-    ...(modelName !== undefined ? { ModelName: modelName } : {}),
-    ExecutionRoleArn: props.executionRole.roleArn,
-    Containers: [
-      {
-        Image: frameworkImageFor(scope, 'sklearn'),
-        ModelDataUrl: modelDataUrl,
-        Environment: { SAGEMAKER_PROGRAM: 'preprocess.py', SAGEMAKER_SUBMIT_DIRECTORY: code, SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: 'text/csv' },
-      },
-      {
-        Image: frameworkImageFor(scope, 'xgboost'),
-        ModelDataUrl: modelDataUrl,
-        Environment: { SAGEMAKER_PROGRAM: 'train.py', SAGEMAKER_SUBMIT_DIRECTORY: code },
-      },
-    ],
-    InferenceExecutionConfig: { Mode: 'Serial' },
-    VpcConfig: { Subnets: props.vpc.isolatedSubnets.map((s) => s.subnetId), SecurityGroupIds: [props.securityGroup.securityGroupId] },
-    EnableNetworkIsolation: true,
-  };
-}
-
-/** Data capture of an endpoint: requests and responses sampled into the inference bucket, encrypted. */
-export function dataCapture(props: Pick<TrainingWorkflowProps, 'inferenceBucket' | 'encryptionKey'>): Record<string, unknown> {
-  return {
-    EnableCapture: true,
-    InitialSamplingPercentage: 100,
-    DestinationS3Uri: `s3://${props.inferenceBucket.bucketName}/data-capture/`,
-    KmsKeyId: props.encryptionKey.keyArn,
-    CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
-    CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] },
-  };
 }

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { NodeFunction } from '../constructs/node-function';
-import { acknowledgeBucketGrant, acknowledgeResource } from '../gates';
+import { acknowledgeBucketGrant } from '../gates';
 import { acknowledgeInvoke, chainFunction, ChainStepsProps, invokeHandler, POLLY_TRANSIENT_ERRORS, withPolicy } from './steps';
 
 export interface SpeechSynthesisProps extends ChainStepsProps {
@@ -48,16 +48,15 @@ export class SpeechSynthesis extends Construct {
     results.grantPut(this.speak, 'speech/*');
     acknowledgeBucketGrant(this.speak.role, results, 'read', 'analyses/*');
     acknowledgeBucketGrant(this.speak.role, results, 'put', 'speech/*');
-    // Both actions take the lexicon resource type (Service Authorization Reference, Amazon Polly); no
-    // lexicon is used, so the grant names this account's lexicons in this Region, as the Polly guide
-    // shows for limiting Polly to one Region.
-    const lexicons = Stack.of(this).formatArn({ service: 'polly', resource: 'lexicon', resourceName: '*' });
+    // The only resource type these actions take is an optional lexicon (Service Authorization
+    // Reference, Amazon Polly), and the summary uses none: a request without a lexicon names no
+    // resource, so the grant is "*", as the Polly guide's permissions table gives SynthesizeSpeech
+    // (https://docs.aws.amazon.com/polly/latest/dg/api-permissions-reference.html). A grant on
+    // lexicon ARNs only would match requests that name a lexicon.
     this.speak.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['polly:SynthesizeSpeech', 'polly:StartSpeechSynthesisTask'],
-      resources: [lexicons],
+      resources: ['*'],
     }));
-    acknowledgeResource(this.speak.role, lexicons,
-      'polly:SynthesizeSpeech and polly:StartSpeechSynthesisTask take only the lexicon resource type; no lexicon is used, so the account\'s lexicons in this Region are named');
 
     this.start = invokeHandler(this, 'SpeakSummary', this.speak, failure,
       { media: sfn.JsonPath.objectAt('$.prepared.value') }, { 'value.$': '$.Payload' }, '$.speech');

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { environmentFrom } from '../../lib/config/environment';
 import { optIn } from '../../lib/config/opt-in';
-import { PROFILES, profileFromContext } from '../../lib/config/profile';
+import { defaultProfileNotice, PROFILES, profileFromContext } from '../../lib/config/profile';
 
 describe('profileFromContext', () => {
   it('defaults to sandbox', () => {
@@ -75,5 +75,15 @@ describe('optIn', () => {
 
   it.each(['yes', 1, 'TRUE'])('rejects %p naming the switch', (bad) => {
     expect(() => optIn('video.streaming', bad)).toThrow(`Context video.streaming must be true or false (got ${JSON.stringify(bad)})`);
+  });
+});
+
+describe('defaultProfileNotice', () => {
+  it('speaks when an account is pinned without a profile, and only then', () => {
+    expect(defaultProfileNotice(undefined, '123456789012')).toMatch(/^No -c profile given: account 123456789012 gets the sandbox profile .* -c profile=production/);
+    expect(defaultProfileNotice('', '123456789012')).toBeDefined();
+    expect(defaultProfileNotice('sandbox', '123456789012')).toBeUndefined();
+    expect(defaultProfileNotice('production', '123456789012')).toBeUndefined();
+    expect(defaultProfileNotice(undefined, undefined)).toBeUndefined();
   });
 });

@@ -70,13 +70,11 @@ def validation_auc(model_dir):
 
 
 def predictions(model_dir, channels):
-    import json
     sys.path.insert(0, os.path.dirname(SCRIPT))
     import preprocess  # noqa: E402
-    scaler = json.load(open(os.path.join(model_dir, "scaler.json"), encoding="utf-8"))
     x = np.loadtxt(channels / "validation" / "part-0.csv", delimiter=",")[:, 1:]
     booster = xgb.Booster(model_file=os.path.join(model_dir, "xgboost-model"))
-    return booster.predict(xgb.DMatrix(preprocess.transform(scaler, x)))
+    return booster.predict(xgb.DMatrix(preprocess.transform(preprocess.model_fn(model_dir), x)))
 
 
 @pytest.fixture(scope="module")
@@ -142,12 +140,20 @@ def test_finished_run_restarted_trains_nothing(channels, tmp_path):
     again = run_to_end(cmd)
     assert figure(again, "resuming_from_round") == str(ROUNDS)
     assert figure(again, "rounds_this_run") == "0"
-    assert (tmp_path / "model" / "code" / "preprocess.py").exists() and (tmp_path / "model" / "scaler.json").exists()
+    assert (tmp_path / "model" / "code" / "preprocess.py").exists() and (tmp_path / "model" / "preprocess.json").exists()
 
 
-def test_rejects_bad_arguments_and_missing_data(tmp_path):
+def test_rejects_bad_arguments_and_missing_data(tmp_path, capsys):
     bad = subprocess.run([sys.executable, SCRIPT, "--num-round", "0"], capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and "must be >= 1 (got 0, 10)" in bad.stderr
+    sys.path.insert(0, os.path.dirname(SCRIPT))
+    import train  # noqa: E402  (in-process: each subprocess pays for importing xgboost)
+    for flag, value, message in (("--pca-variance", "1.0", "between 0 and 1, exclusive (got 1.0)"),
+                                 ("--scale-pos-weight", "heavy", "'auto' or a positive number (got 'heavy')"),
+                                 ("--scale-pos-weight", "-2", "'auto' or a positive number (got '-2')")):
+        with pytest.raises(SystemExit) as exit_:
+            train.parse_args([flag, value])
+        assert exit_.value.code == 2 and message in capsys.readouterr().err
     empty = subprocess.run([sys.executable, SCRIPT, "--train", str(tmp_path), "--validation", str(tmp_path),
                             "--checkpoint-dir", str(tmp_path / "c"), "--model-dir", str(tmp_path / "m")],
                            capture_output=True, text=True, check=False)

@@ -1,10 +1,13 @@
 import { JsonPath } from 'aws-cdk-lib/aws-stepfunctions';
 import {
   buildTrainingRequest,
+  isTuningJobName,
   MAX_WAIT_WITHOUT_CHECKPOINTS,
   staticHyperparameters,
   TrainingRequestInput,
+  validateTuningJobName,
 } from '../../lib/sagemaker/training-request';
+import { buildEvaluationRequest } from '../../lib/sagemaker/evaluation-request';
 import { sklearnImage, xgboostImage } from '../../lib/sagemaker/images';
 
 const BASE: TrainingRequestInput = {
@@ -72,9 +75,30 @@ describe('buildTrainingRequest', () => {
 
   it('names every bad value: job name, URIs, counts, subnets', () => {
     expect(() => buildTrainingRequest({ ...BASE, jobName: 'bad_name!', trainUri: 'https://x', instanceCount: 0, subnetIds: [] }))
-      .toThrow(/jobName must be 1-63 letters, digits or hyphens \(got "bad_name!"\); instanceCount must be a whole number >= 1 \(got 0\); trainUri must be an s3:\/\/ URI \(got "https:\/\/x"\); subnetIds must name at least one subnet/);
+      .toThrow(/jobName must be 1-63 letters, digits or hyphens \(got "bad_name!", 9 characters\); instanceCount must be a whole number >= 1 \(got 0\); trainUri must be an s3:\/\/ URI \(got "https:\/\/x"\); subnetIds must name at least one subnet/);
     expect(() => buildTrainingRequest({ ...BASE, maxRuntimeInSeconds: 3_000_000, maxWaitTimeInSeconds: 3_000_000 }))
       .toThrow('maxRuntimeInSeconds must be a whole number from 1 to 2419200 (got 3000000)');
+  });
+
+  it('refuses a job name SageMaker would refuse: hyphens count towards the 63 characters', () => {
+    const hyphens = `a${'-b'.repeat(31)}`; // 63 characters: the longest valid name
+    expect(buildTrainingRequest({ ...BASE, jobName: hyphens }).TrainingJobName).toBe(hyphens);
+    expect(() => buildTrainingRequest({ ...BASE, jobName: `${hyphens}c` })).toThrow(`jobName must be 1-63 letters, digits or hyphens (got "${hyphens}c", 64 characters)`);
+    for (const bad of ['-run', 'run-', 'run_1', '']) {
+      expect(() => buildTrainingRequest({ ...BASE, jobName: bad })).toThrow(`jobName must be 1-63 letters, digits or hyphens (got ${JSON.stringify(bad)}`);
+    }
+    expect(isTuningJobName('tune-2026-11-25-bayesian-depth')).toBe(true);
+    expect(isTuningJobName('tune-2026-11-25-bayesian-max-depth')).toBe(false); // 34 characters
+    expect(() => validateTuningJobName('tune_1')).toThrow('A tuning job name must be 1-32 letters, digits or hyphens, starting with a letter or digit (got "tune_1", 6 characters)');
+  });
+
+  it('takes MaxRuntime and MaxWait as whole seconds only', () => {
+    for (const wait of [7200.5, Number.NaN, 0, -1]) {
+      expect(() => buildTrainingRequest({ ...BASE, maxWaitTimeInSeconds: wait })).toThrow(`maxWaitTimeInSeconds must be a whole number of seconds >= 1 (got ${wait})`);
+    }
+    for (const runtime of [1800.5, Number.NaN, 0]) {
+      expect(() => buildTrainingRequest({ ...BASE, maxRuntimeInSeconds: runtime })).toThrow(`maxRuntimeInSeconds must be a whole number from 1 to 2419200 (got ${runtime})`);
+    }
   });
 
   it('passes script mode its program and source directory as the framework containers expect', () => {
@@ -96,6 +120,33 @@ describe('buildTrainingRequest', () => {
   it('leaves tokens (JSONPath in the state machine) to be checked at run time', () => {
     const req = buildTrainingRequest({ ...BASE, jobName: JsonPath.stringAt('$.runName'), trainUri: JsonPath.stringAt('$.trainUri') });
     expect(req.TrainingJobName).toMatch(/\$\{Token/);
+  });
+});
+
+describe('buildEvaluationRequest', () => {
+  const INPUT = {
+    jobName: 'run-1', roleArn: BASE.roleArn, image: xgboostImage('eu-west-1'), codeUri: 's3://models/code/evaluation/',
+    scoredUri: 's3://inference/batch-output/run-1/', outputUri: 's3://models/training-output/run-1-0/evaluation/',
+    kmsKeyId: BASE.kmsKeyId, subnetIds: ['subnet-1'], securityGroupIds: ['sg-1'],
+  };
+
+  it('runs evaluate.py from its code input, in the VPC, isolated, encrypted, writing next to the model', () => {
+    expect(buildEvaluationRequest(INPUT)).toEqual(expect.objectContaining({
+      ProcessingJobName: 'run-1',
+      AppSpecification: {
+        ImageUri: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+        ContainerEntrypoint: ['python3', '/opt/ml/processing/code/evaluate.py'],
+        ContainerArguments: ['--scored-dir', '/opt/ml/processing/scored', '--output-dir', '/opt/ml/processing/evaluation', '--threshold', '0.5'],
+      },
+      ProcessingOutputConfig: { Outputs: [{ OutputName: 'evaluation', S3Output: { S3Uri: INPUT.outputUri, LocalPath: '/opt/ml/processing/evaluation', S3UploadMode: 'EndOfJob' } }], KmsKeyId: BASE.kmsKeyId },
+      NetworkConfig: { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: { Subnets: ['subnet-1'], SecurityGroupIds: ['sg-1'] } },
+      StoppingCondition: { MaxRuntimeInSeconds: 1800 },
+    }));
+  });
+
+  it('names every bad value', () => {
+    expect(() => buildEvaluationRequest({ ...INPUT, jobName: 'run_1', maxRuntimeInSeconds: 60.5, threshold: 1, subnetIds: [] }))
+      .toThrow('Invalid evaluation request: jobName must be 1-63 letters, digits or hyphens (got "run_1"); maxRuntimeInSeconds must be a whole number >= 1 (got 60.5); threshold must be between 0 and 1, exclusive (got 1); subnetIds and securityGroupIds must be given');
   });
 });
 

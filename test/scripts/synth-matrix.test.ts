@@ -25,6 +25,9 @@ describe('synth matrix', () => {
       expect(job.command).toBe(lines[i].replace('<Stack>', 'DataLake VideoAnalysis'));
     });
     expect(jobs.find((j) => j.command.includes('cdk destroy'))?.answer).toBe('y');
+    // The bootstrap line pins an account and names no profile: synth must warn that sandbox applies.
+    expect(jobs.find((j) => j.command.includes('cdk bootstrap'))?.mustSay).toBe('No -c profile given: account');
+    expect(jobs.find((j) => j.command.includes('cdk destroy'))?.mustSay).toBeUndefined();
   });
 
   it('runs the "Use it" synth and skips npm test (the runner itself)', () => {

@@ -175,7 +175,7 @@ describe('Glue catalog', () => {
 });
 
 describe('Glue ETL job', () => {
-  it('is Glue 5.0 Spark at the smallest size with bookmarks, the curate package and KMS everywhere', () => {
+  it('is Glue 5.0 Spark at the smallest size over the whole history by default (a run is a complete dataset), the curate package and KMS everywhere', () => {
     sandbox.template.hasResourceProperties('AWS::Glue::Job', {
       Command: { Name: 'glueetl', PythonVersion: '3', ScriptLocation: Match.anyValue() },
       GlueVersion: '5.0',
@@ -183,7 +183,7 @@ describe('Glue ETL job', () => {
       NumberOfWorkers: 2,
       SecurityConfiguration: { Ref: Match.anyValue() },
       DefaultArguments: Match.objectLike({
-        '--job-bookmark-option': 'job-bookmark-enable',
+        '--job-bookmark-option': 'job-bookmark-disable',
         '--extra-py-files': Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('\\.zip$')])] }),
         // Glue 5.0 reads its log groups' names from this prefix (it ignores --continuous-log-logGroup).
         '--custom-logGroup-prefix': { 'Fn::Join': ['', ['/aws-glue/jobs/DataLake-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }]] },

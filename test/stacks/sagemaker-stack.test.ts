@@ -59,15 +59,21 @@ describe('SageMakerPlatformStack', () => {
     }
   });
 
-  it('locks the notebook down: private subnet, no direct internet, no root, KMS volume, auto-stop lifecycle', () => {
+  it('locks the notebook down: private subnet, no direct internet, no root, IMDSv2 only, KMS volume, auto-stop lifecycle', () => {
     sandboxAllT.hasResourceProperties('AWS::SageMaker::NotebookInstance', {
       InstanceType: 'ml.t3.medium',
       DirectInternetAccess: 'Disabled',
       RootAccess: 'Disabled',
+      InstanceMetadataServiceConfiguration: { MinimumInstanceMetadataServiceVersion: '2' },
       KmsKeyId: { Ref: Match.stringLikeRegexp('^Key') },
       SubnetId: { Ref: Match.stringLikeRegexp('IsolatedSubnet1') },
       LifecycleConfigName: Match.anyValue(),
     });
+    // Created after its role's policy (KMS, S3, logs), not in parallel with it.
+    const [notebook] = Object.values(sandboxAllT.findResources('AWS::SageMaker::NotebookInstance'));
+    const rolePolicy = Object.keys(sandboxAllT.findResources('AWS::IAM::Policy')).find((id) => id.startsWith('NotebookRoleDefaultPolicy'));
+    expect(rolePolicy).toBeDefined();
+    expect(notebook.DependsOn).toEqual(expect.arrayContaining([rolePolicy]));
     const lifecycle = Object.values(sandboxAllT.findResources('AWS::SageMaker::NotebookInstanceLifecycleConfig'))[0] as {
       Properties: { OnStart: Array<{ Content: { 'Fn::Base64': string } }> };
     };
@@ -116,6 +122,14 @@ describe('SageMakerPlatformStack', () => {
   it('validates the training settings at synth and passes the input mode (Pipe) to the job', () => {
     expect(() => build({ profile: SANDBOX, training: { maxRuntimeInSeconds: 7200, maxWaitTimeInSeconds: 3600 } }, false))
       .toThrow('maxWaitTimeInSeconds must be >= maxRuntimeInSeconds (got 3600 < 7200)');
+    expect(() => build({ profile: SANDBOX, training: { maxWaitTimeInSeconds: 7200.5 } }, false))
+      .toThrow('maxWaitTimeInSeconds must be a whole number of seconds >= 1 (got 7200.5)');
+    expect(() => build({ profile: SANDBOX, training: { maxWaitTimeInSeconds: Number.NaN } }, false))
+      .toThrow('maxWaitTimeInSeconds must be a whole number of seconds >= 1 (got NaN)');
+    expect(() => build({ profile: SANDBOX, training: { maxRuntimeInSeconds: 1800.5 } }, false))
+      .toThrow('maxRuntimeInSeconds must be a whole number from 1 to 2419200 (got 1800.5)');
+    expect(() => build({ profile: SANDBOX, training: { pcaVarianceTarget: 1 } }, false))
+      .toThrow('Workflow: pcaVarianceTarget must be between 0 and 1, exclusive (got 1)');
     const t = Template.fromStack(build({ profile: SANDBOX, training: { inputMode: 'Pipe' } }, false).stack);
     const train = definitionFrom(t, 'WorkflowTrainingStateMachine').States.Train as unknown as { Parameters: { AlgorithmSpecification: { TrainingInputMode: string } } };
     expect(train.Parameters.AlgorithmSpecification.TrainingInputMode).toBe('Pipe');

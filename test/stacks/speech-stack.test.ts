@@ -132,13 +132,12 @@ describe('SpeechChainStack', () => {
     });
   });
 
-  it('grants Polly\'s synthesis actions on the lexicon resource type only, GetSpeechSynthesisTask on "*", and speech/ to the speaker', () => {
+  it('grants Polly\'s synthesis actions on "*" (a request without a lexicon names no resource), GetSpeechSynthesisTask on "*", and speech/ to the speaker', () => {
     const speaker = statementsOf(template, 'SpeechSpeakSummaryRole');
     const polly = speaker.filter((s) => asList(s.Action).some((a) => a.startsWith('polly:')));
-    expect(polly).toEqual([expect.objectContaining({
-      Action: ['polly:StartSpeechSynthesisTask', 'polly:SynthesizeSpeech'],
-      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':polly:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':lexicon/*']] },
-    })]);
+    // CDK merges them with the X-Ray actions, also on "*".
+    expect(polly.map((s) => [asList(s.Action).filter((a) => a.startsWith('polly:')), s.Resource]))
+      .toEqual([[['polly:StartSpeechSynthesisTask', 'polly:SynthesizeSpeech'], '*']]);
     const puts = speaker.filter((s) => asList(s.Action).some((a) => a.startsWith('s3:PutObject')));
     expect(JSON.stringify(puts.map((s) => s.Resource))).toContain('/speech/*');
     // Polly writes a task's MP3 with the caller's permissions into an SSE-KMS bucket: the caller needs the key.

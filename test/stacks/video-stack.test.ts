@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { addArchitectures } from '../../lib/app';
 import { VideoAnalysisStack, VideoAnalysisStackProps } from '../../lib/stacks/video-stack';
@@ -46,7 +46,7 @@ describe('VideoAnalysisStack', () => {
 
   it('routes "Object Created" under videos/ and images/ through EventBridge rules into queues, with a delivery DLQ', () => {
     const media = logicalId(sandbox, 'AWS::S3::Bucket', 'Media');
-    for (const [prefix, queue] of [['videos/', 'StartQueue'], ['images/', 'ImageQueue']]) {
+    for (const [prefix, queue] of [['videos/', 'StartQueue'], ['images/', 'ImageQueue']] as const) {
       sandbox.hasResourceProperties('AWS::Events::Rule', {
         EventPattern: { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { bucket: { name: [{ Ref: media }] }, object: { key: [{ prefix }] } } },
         Targets: [Match.objectLike({
@@ -65,7 +65,7 @@ describe('VideoAnalysisStack', () => {
   });
 
   it('protects the 20-job quota with the event source maximum concurrency (not reserved concurrency), partial batch responses and a long redrive', () => {
-    const starter = logicalId(sandbox, 'AWS::Lambda::Function', 'StarterFunction');
+    const starter = logicalId(sandbox, 'AWS::Lambda::Function', 'StartStarterFunction');
     sandbox.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: starter },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -78,7 +78,7 @@ describe('VideoAnalysisStack', () => {
     expect(queue.RedrivePolicy).toEqual(expect.objectContaining({ maxReceiveCount: 100 }));
     // The starter changes a throttled message's visibility for its backoff.
     sandbox.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: logicalId(sandbox, 'AWS::IAM::Role', 'StarterRole') }],
+      Roles: [{ Ref: logicalId(sandbox, 'AWS::IAM::Role', 'StartStarterRole') }],
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['sqs:ChangeMessageVisibility']) })]) },
     });
   });
@@ -86,7 +86,7 @@ describe('VideoAnalysisStack', () => {
   it('gives Rekognition its own role to publish to the CMK-encrypted topic, and lets the starter pass only that role only to Rekognition', () => {
     const topic = logicalId(sandbox, 'AWS::SNS::Topic', 'CompletionTopic');
     const key = logicalId(sandbox, 'AWS::KMS::Key', 'Key');
-    const role = logicalId(sandbox, 'AWS::IAM::Role', 'RekognitionPublishRole');
+    const role = logicalId(sandbox, 'AWS::IAM::Role', 'CompletionPublishRole');
     sandbox.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] } });
     sandbox.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
@@ -102,7 +102,7 @@ describe('VideoAnalysisStack', () => {
       ]) },
     });
     sandbox.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: logicalId(sandbox, 'AWS::IAM::Role', 'StarterRole') }],
+      Roles: [{ Ref: logicalId(sandbox, 'AWS::IAM::Role', 'StartStarterRole') }],
       PolicyDocument: { Statement: Match.arrayWith([
         { Sid: 'StartVideoAnalyses', Effect: 'Allow', Action: ['rekognition:StartContentModeration', 'rekognition:StartFaceDetection', 'rekognition:StartLabelDetection'], Resource: '*' },
         { Sid: 'PassRoleToRekognitionOnly', Effect: 'Allow', Action: 'iam:PassRole', Resource: { 'Fn::GetAtt': [role, 'Arn'] }, Condition: { StringEquals: { 'iam:PassedToService': 'rekognition.amazonaws.com' } } },
@@ -141,59 +141,80 @@ describe('VideoAnalysisStack', () => {
     production.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ DeletionProtectionEnabled: true }) });
   });
 
-  it('leaves the hourly-billed streaming part out unless switched on (-c video.streaming=true)', () => {
+  it('leaves the live face search out unless switched on, and never deploys a Rekognition stream processor (closed to new customers)', () => {
     for (const type of ['AWS::KinesisVideo::Stream', 'AWS::Rekognition::StreamProcessor', 'AWS::Kinesis::Stream', 'AWS::Rekognition::Collection', 'Custom::AWS']) {
       expect(ofType(sandbox, type)).toEqual([]);
     }
-    const off = addArchitectures(testApp({ gates: false }), { profile: SANDBOX }).find((s) => s instanceof VideoAnalysisStack)!;
-    expect(Template.fromStack(off).findResources('AWS::Rekognition::StreamProcessor')).toEqual({});
     const on = addArchitectures(testApp({ gates: false, context: { 'video.streaming': 'true' } }), { profile: SANDBOX }).find((s) => s instanceof VideoAnalysisStack)!;
-    expect(Object.keys(Template.fromStack(on).findResources('AWS::Rekognition::StreamProcessor'))).toHaveLength(1);
+    const t = Template.fromStack(on);
+    expect(t.findResources('AWS::Rekognition::StreamProcessor')).toEqual({});
+    expect(t.findResources('AWS::Kinesis::Stream')).toEqual({});
+    expect(Object.keys(t.findResources('AWS::KinesisVideo::Stream'))).toHaveLength(1);
+    expect(ofType(streaming, 'AWS::Rekognition::StreamProcessor')).toEqual([]);
     expect(() => addArchitectures(testApp({ gates: false, context: { 'video.streaming': 'yes' } }), { profile: SANDBOX })).toThrow(
       'Context video.streaming must be true or false (got "yes")',
     );
   });
 
-  it('streams face search: encrypted video and data streams, a processor whose role can read the one and write the other, started and stopped by a custom resource', () => {
+  it('searches live frames every minute: GetImages on the one stream, DetectFaces, SearchFacesByImage on the one collection, alerts on an encrypted topic', () => {
     const key = logicalId(streaming, 'AWS::KMS::Key', 'Key');
-    const videoStream = logicalId(streaming, 'AWS::KinesisVideo::Stream', 'StreamingVideoStream');
-    const dataStream = logicalId(streaming, 'AWS::Kinesis::Stream', 'StreamingMatchStream');
-    const processor = logicalId(streaming, 'AWS::Rekognition::StreamProcessor', 'StreamingFaceSearchProcessor');
-    streaming.hasResourceProperties('AWS::KinesisVideo::Stream', { KmsKeyId: { 'Fn::GetAtt': [key, 'Arn'] } });
-    streaming.hasResourceProperties('AWS::Kinesis::Stream', { StreamEncryption: { EncryptionType: 'KMS', KeyId: { 'Fn::GetAtt': [key, 'Arn'] } } });
-    streaming.hasResourceProperties('AWS::Rekognition::StreamProcessor', {
-      KinesisVideoStream: { Arn: { 'Fn::GetAtt': [videoStream, 'Arn'] } },
-      KinesisDataStream: { Arn: { 'Fn::GetAtt': [dataStream, 'Arn'] } },
-      FaceSearchSettings: { CollectionId: { Ref: logicalId(streaming, 'AWS::Rekognition::Collection', 'StreamingFaceCollection') }, FaceMatchThreshold: 90 },
+    const videoStream = 'StreamingVideoStream8D65D651';
+    const collection = 'StreamingFaceCollection5E90CE29';
+    const fn = logicalId(streaming, 'AWS::Lambda::Function', 'LiveFrameSearchFunction');
+    streaming.hasResourceProperties('AWS::KinesisVideo::Stream', { KmsKeyId: { 'Fn::GetAtt': [key, 'Arn'] }, DataRetentionInHours: 24 });
+    streaming.hasResourceProperties('AWS::Rekognition::Collection', { CollectionId: 'VideoAnalysis-known-faces' });
+    streaming.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fn, 'Arn'] }, DeadLetterConfig: Match.anyValue(), RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    });
+    streaming.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({
+        STREAM_NAME: { Ref: videoStream }, COLLECTION_ID: { Ref: collection }, SAMPLING_INTERVAL_MS: '2000', MATCH_THRESHOLD: '90', MAX_FRAMES_PER_MINUTE: '60', COOLDOWN_SECONDS: '300', FRAMES_PREFIX: 'frames/',
+      }) },
     });
     streaming.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: logicalId(streaming, 'AWS::IAM::Role', 'StreamingProcessorRole') }],
+      Roles: [{ Ref: logicalId(streaming, 'AWS::IAM::Role', 'LiveFrameSearchRole') }],
       PolicyDocument: { Statement: Match.arrayWith([
-        Match.objectLike({ Action: ['kinesisvideo:GetDataEndpoint', 'kinesisvideo:GetMedia'], Resource: { 'Fn::GetAtt': [videoStream, 'Arn'] } }),
-        Match.objectLike({ Action: Match.arrayWith(['kinesis:PutRecord', 'kinesis:PutRecords']), Resource: { 'Fn::GetAtt': [dataStream, 'Arn'] } }),
+        Match.objectLike({ Sid: 'ReadFrames', Action: ['kinesisvideo:GetDataEndpoint', 'kinesisvideo:GetImages'], Resource: { 'Fn::GetAtt': [videoStream, 'Arn'] } }),
+        Match.objectLike({ Sid: 'SearchKnownFaces', Action: 'rekognition:SearchFacesByImage', Resource: { 'Fn::GetAtt': [collection, 'Arn'] } }),
+        Match.objectLike({ Sid: 'FindFaces', Action: 'rekognition:DetectFaces', Resource: '*' }),
+        Match.objectLike({ Action: 'sns:Publish', Resource: { Ref: logicalId(streaming, 'AWS::SNS::Topic', 'LiveAlertTopic') } }),
       ]) },
     });
-    const [[, custom]] = ofType(streaming, 'Custom::AWS');
-    expect(JSON.stringify(custom.Properties.Create)).toContain('StartStreamProcessor');
-    expect(JSON.stringify(custom.Properties.Delete)).toContain('StopStreamProcessor');
-    expect(JSON.stringify(custom.Properties.Delete)).toContain('ResourceNotFoundException|ResourceInUseException');
-    expect((custom as unknown as { DependsOn: string[] }).DependsOn).toContain(processor);
-    streaming.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: [Match.objectLike({ Action: ['rekognition:StartStreamProcessor', 'rekognition:StopStreamProcessor'], Resource: { 'Fn::GetAtt': [processor, 'Arn'] } })] },
+    streaming.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] } });
+    streaming.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+  });
+
+  it('runs the configured image analyses with exactly their actions', () => {
+    const t = build({ profile: SANDBOX, imageAnalyses: ['labels', 'celebrities'] }).t;
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalId(t, 'AWS::IAM::Role', 'ImagesAnalyserRole') }],
+      PolicyDocument: { Statement: Match.arrayWith([{ Sid: 'AnalyseImages', Effect: 'Allow', Action: ['rekognition:DetectLabels', 'rekognition:RecognizeCelebrities'], Resource: '*' }]) },
     });
-    streaming.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::GetAtt': [dataStream, 'Arn'] },
-      BisectBatchOnFunctionError: true,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(streaming, 'AWS::SQS::Queue', 'StreamingAlertFailureQueue'), 'Arn'] } } },
-    });
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ IMAGE_ANALYSES: 'labels,celebrities' }) } });
+  });
+
+  it('keeps the logical ids of the stateful resources it had before they moved into constructs', () => {
+    const ids = Object.keys(streaming.toJSON().Resources);
+    for (const id of ['Key961B73FD', 'MediaA721A567', 'Index4A79713B', 'AccessLogs8B620ECA', 'CompletionTopic50E1DF26', 'StartQueueF37891D6', 'StartQueueDeadLetterQueue5D92E0E4',
+      'ResultsQueueD0497533', 'ResultsQueueDeadLetterQueue9B963BF1', 'ImageQueue5F550D7A', 'SubscriptionDeadLetterQueueD6486E03', 'EventDeliveryDeadLetterQueueD90EBC8F',
+      'StreamingVideoStream8D65D651', 'StreamingFaceCollection5E90CE29']) {
+      expect(ids).toContain(id);
+    }
   });
 
   it('rejects bad props naming the value', () => {
     expect(() => build({ profile: SANDBOX, analyses: ['labels', 'celebrities' as never] })).toThrow('Unknown analysis "celebrities" (want any of labels, faces, moderation, text)');
     expect(() => build({ profile: SANDBOX, analyses: [] })).toThrow('analyses must name at least one of labels, faces, moderation, text (got [])');
-    expect(() => build({ profile: SANDBOX, faceMatchThreshold: 101 })).toThrow('faceMatchThreshold must be from 0 to 100 (got 101)');
+    expect(() => build({ profile: SANDBOX, imageAnalyses: ['ppe' as never] })).toThrow('Unknown image analysis "ppe" (want any of labels, faces, text, moderation, celebrities)');
+    expect(() => build({ profile: SANDBOX, moderationFlagThreshold: 101 })).toThrow('moderationFlagThreshold must be from 0 to 100 (got 101)');
     expect(() => build({ profile: SANDBOX, maxConcurrentStarts: 1 })).toThrow('maxConcurrentStarts must be from 2 to 1000, the SQS event source limits (got 1)');
+    const live = (l: VideoAnalysisStackProps['live']) => () => build({ profile: SANDBOX, streaming: true, live: l });
+    expect(live({ samplingInterval: Duration.millis(100) })).toThrow('samplingInterval must be from 200 ms (the GetImages minimum) to 60 s (got 100 ms)');
+    expect(live({ matchThreshold: 120 })).toThrow('matchThreshold must be from 0 to 100 (got 120)');
+    expect(live({ maxFramesPerMinute: 0 })).toThrow('maxFramesPerMinute must be a whole number from 1 to 300 (got 0)');
+    expect(live({ samplingInterval: Duration.millis(500), maxFramesPerMinute: 60 })).toThrow('samplingInterval 500 ms gives 120 frames a minute, over maxFramesPerMinute 60');
+    expect(live({ alertCooldown: Duration.seconds(5) })).toThrow('alertCooldown must be from 10 s to 24 h (got 5 s)');
   });
 
   it('keeps the shape of the event routing (snapshot)', () => {

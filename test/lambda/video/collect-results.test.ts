@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { Logger } from '@aws-lambda-powertools/logger';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { makeHandler, parseCompletion } from '../../../lambda/video/collect-results';
+import { makeHandler, parseCompletion, whoseJob } from '../../../lambda/video/collect-results';
 import { fixture, sqsEvent } from './events';
 
 const rekognition = mockClient(RekognitionClient);
@@ -40,7 +40,7 @@ beforeEach(() => {
   s3.on(PutObjectCommand).resolves({});
   // Three pages: 1,000 + 1,000 + 500 labels, chained by NextToken.
   rekognition.on(GetLabelDetectionCommand, { NextToken: undefined }).resolves({
-    JobStatus: 'SUCCEEDED', VideoMetadata: { DurationMillis: 60000 }, NextToken: 'page-2',
+    JobStatus: 'SUCCEEDED', VideoMetadata: { DurationMillis: 60000 }, NextToken: 'page-2', Video: { S3Object: { Bucket: 'media', Name: KEY, Version: 'v1' } },
     Labels: Array.from({ length: 1000 }, (_, i) => label(i % 3 === 0 ? 'Person' : 'Car', i)),
   });
   rekognition.on(GetLabelDetectionCommand, { NextToken: 'page-2' }).resolves({
@@ -49,7 +49,7 @@ beforeEach(() => {
   rekognition.on(GetLabelDetectionCommand, { NextToken: 'page-3' }).resolves({
     JobStatus: 'SUCCEEDED', Labels: Array.from({ length: 500 }, (_, i) => label('Dog', 2000 + i)),
   });
-  rekognition.on(GetContentModerationCommand).resolves({ JobStatus: 'FAILED', StatusMessage: 'Unsupported codec: video is not H.264' });
+  rekognition.on(GetContentModerationCommand).resolves({ JobStatus: 'FAILED', StatusMessage: 'Unsupported codec: video is not H.264', Video: { S3Object: { Bucket: 'media', Name: KEY, Version: 'v1' } } });
 });
 
 function written(): { Key: string; document: Record<string, unknown> }[] {
@@ -71,7 +71,7 @@ describe('results collector', () => {
       ConditionExpression: '#a.jobId = :job',
       ExpressionAttributeNames: { '#a': 'labels' },
       ExpressionAttributeValues: expect.objectContaining({
-        ':summary': { status: 'SUCCEEDED', jobId: '6de014b0-2121-4bf0-9e31-856a18719e22', count: 2500, top: ['Tree', 'Car', 'Dog', 'Person'], resultKey: `results/${KEY}/labels.json` },
+        ':summary': { status: 'SUCCEEDED', jobId: '6de014b0-2121-4bf0-9e31-856a18719e22', versionId: 'v1', count: 2500, top: ['Tree', 'Car', 'Dog', 'Person'], resultKey: `results/${KEY}/labels.json` },
       }),
     });
   });
@@ -106,10 +106,51 @@ describe('results collector', () => {
     expect(() => parseCompletion('{"Records":[]}')).toThrow('Message body is not an SNS notification with a string Message (got Type undefined)');
   });
 
-  it('skips a stale completion (a newer version has its own job) and retries when the index row is not there yet', async () => {
-    dynamo.on(GetCommand).resolvesOnce({ Item: { videoKey: KEY, labels: { status: 'IN_PROGRESS', jobId: 'newer-job' } } }).resolvesOnce({});
+  it('drops the completion of an older upload (its version is not the row\'s) and retries one whose row is not there yet', async () => {
+    dynamo.on(GetCommand).resolvesOnce({ Item: { videoKey: KEY, versionId: 'v2', labels: { status: 'IN_PROGRESS', jobId: 'newer-job', versionId: 'v2' } } }).resolvesOnce({});
     await expect(handler(sqsEvent([succeeded]))).resolves.toEqual({ batchItemFailures: [] });
     expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
     await expect(handler(sqsEvent([succeeded]))).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-0' }] });
+  });
+
+  it('retries (does not drop) the completion of the current upload whose job the row does not name yet', async () => {
+    // A new version v2 of an existing key: the starter claimed the row for v2 and started labels,
+    // but the row still names v1's labels job when v2's completion arrives.
+    dynamo.on(GetCommand).resolves({ Item: { videoKey: KEY, versionId: 'v2', labels: { status: 'SUCCEEDED', jobId: 'v1-labels-job', versionId: 'v1' } } });
+    rekognition.on(GetLabelDetectionCommand).resolves({ JobStatus: 'SUCCEEDED', Labels: [], Video: { S3Object: { Bucket: 'media', Name: KEY, Version: 'v2' } } });
+    await expect(handler(sqsEvent([succeeded]))).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-0' }] });
+    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+  });
+
+  it('tells current, not recorded yet and stale apart', () => {
+    const c = { jobId: 'j2', analysis: 'labels' as const };
+    expect(whoseJob(undefined, c, 'v2')).toBe('not-recorded-yet');
+    expect(whoseJob({ versionId: 'v2', labels: { jobId: 'j2' } }, c, 'v2')).toBe('current');
+    expect(whoseJob({ versionId: 'v2', labels: { jobId: 'j1' } }, c, 'v2')).toBe('not-recorded-yet');
+    expect(whoseJob({ versionId: 'v3', labels: { jobId: 'j3' } }, c, 'v2')).toBe('stale');
+    expect(whoseJob({ versionId: null, labels: { jobId: 'j2' } }, c, null)).toBe('current');
+    // No Video in the Get* response: only the recorded job id can tell, so anything else waits.
+    expect(whoseJob({ versionId: 'v3', labels: { jobId: 'j3' } }, c, undefined)).toBe('not-recorded-yet');
+  });
+
+  it('writes the result of a video whose key is 1,024 bytes under a result key that fits and stays unique', async () => {
+    const long = (tail: string) => `videos/${'é'.repeat(505)}${tail}`; // 7 + 1010 + 7 bytes
+    const keys: string[] = [];
+    for (const videoKey of [long('a-1.mp4'), long('a-2.mp4')]) {
+      expect(Buffer.byteLength(videoKey)).toBe(1024);
+      s3.reset();
+      s3.on(PutObjectCommand).callsFake(async (input: { Key: string }) => {
+        if (Buffer.byteLength(input.Key) > 1024) throw Object.assign(new Error('Your key is too long'), { name: 'KeyTooLongError' });
+        return {};
+      });
+      dynamo.on(GetCommand).resolves({ Item: { videoKey, versionId: 'v1', labels: { jobId: '6de014b0-2121-4bf0-9e31-856a18719e22', versionId: 'v1' } } });
+      const message = JSON.parse((succeeded as { Message: string }).Message);
+      message.Video.S3ObjectName = videoKey;
+      await expect(handler(sqsEvent([{ ...succeeded, Message: JSON.stringify(message) }]))).resolves.toEqual({ batchItemFailures: [] });
+      keys.push(written()[0].Key);
+    }
+    expect(keys.map((k) => Buffer.byteLength(k) <= 1024)).toEqual([true, true]);
+    expect(keys[0]).not.toBe(keys[1]);
+    expect(keys[0]).toMatch(/^results\/videos\/é+~[0-9a-f]{32}\/labels\.json$/);
   });
 });

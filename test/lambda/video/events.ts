@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KinesisStreamEvent, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 
 const DIR = path.join(__dirname, '../../fixtures/video');
 
@@ -29,17 +29,12 @@ export function objectCreated(key: string, versionId = 'v1', size = 1024): Recor
   return event;
 }
 
-/** A Kinesis event whose records carry these stream-processor outputs (objects JSON-encoded, strings as is). */
-export function kinesisEvent(payloads: unknown[]): KinesisStreamEvent {
-  const template = fixture<KinesisStreamEvent['Records'][number]>('kinesis-record.json');
-  return {
-    Records: payloads.map((p, i) => ({
-      ...template,
-      kinesis: {
-        ...template.kinesis,
-        sequenceNumber: `4959033827149025660855969253836157109592157598913658889${i}`,
-        data: Buffer.from(typeof p === 'string' ? p : JSON.stringify(p)).toString('base64'),
-      },
-    })),
-  };
+/** The first bytes of an ISO base-media file: a 24-byte `ftyp` box with this major brand. */
+export function ftypHead(brand = 'isom'): Uint8Array {
+  return Uint8Array.from(Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftyp'), Buffer.from(brand, 'latin1'), Buffer.from([0, 0, 2, 0])]));
+}
+
+/** A GetObject body as the SDK returns it, for aws-sdk-client-mock. */
+export function byteBody(bytes: Uint8Array): never {
+  return { transformToByteArray: async () => bytes, transformToString: async () => Buffer.from(bytes).toString('utf8') } as never;
 }

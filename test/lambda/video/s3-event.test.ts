@@ -10,6 +10,7 @@ describe('object references from S3 events', () => {
       key: 'videos/Für Elise — take 2 (2).mp4',
       versionId: '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY',
       size: 104857600,
+      sequencer: '000000000000000000000055AED6DCD90281E5'.slice(-32),
     });
   });
 
