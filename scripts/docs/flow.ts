@@ -81,6 +81,7 @@ const RESOURCE_LABELS: Record<string, [string, NodeKind]> = {
   'AWS::SageMaker::Pipeline': ['SageMaker pipeline', 'compute'],
   'AWS::SageMaker::ModelPackageGroup': ['SageMaker model registry', 'store'],
   'AWS::EMRServerless::Application': ['EMR Serverless', 'compute'],
+  'AWS::KinesisAnalyticsV2::Application': ['Managed Service for Apache Flink', 'compute'],
   'AWS::ECR::Repository': ['ECR repository', 'store'],
 };
 
