@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out*/', '.venv/', '**/*.js', '**/*.d.ts'] },
+  { ignores: ['node_modules/', 'cdk.out*/', '.venv/', '.venv-flink/', '**/*.js', '**/*.d.ts'] },
   ...tseslint.configs.recommended,
   {
     rules: {

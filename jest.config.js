@@ -1,8 +1,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  // Every core: jest's default leaves one free (one worker on a 2-core machine), which measured
-  // 49.4 s against 37.3 s with two (npm run bench).
+  // Every core: jest's default leaves one free, one worker on a 2-core machine (figures in
+  // docs/performance.md, "Where synth time goes").
   maxWorkers: '100%',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],

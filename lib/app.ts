@@ -55,8 +55,9 @@ export function addArchitectures(app: App, props: ArchitecturesProps): Architect
   // table of architectures (npm run docs writes it there).
   const dataLake = new DataLakeStack(app, 'DataLake', {
     ...common,
-    description: 'Kinesis -> Firehose (Parquet, dynamic partitioning) -> S3 -> Glue catalog (partition projection) + crawler -> Athena; one PySpark curation on Glue and EMR Serverless producing SageMaker-ready splits',
+    description: 'Kinesis -> Firehose (Parquet, dynamic partitioning) -> S3 -> Glue catalog (partition projection) + crawler -> Athena; one PySpark curation on Glue and EMR Serverless producing SageMaker-ready splits; opt-in Flink SQL real-time analytics (`-c datalake.realtime=true`)',
     onDemandStream: appOptIn(app, 'datalake.onDemandStream'),
+    realtime: appOptIn(app, 'datalake.realtime'),
   });
   // `-c sagemaker.curatedRun=<run id>` trains on a data-lake curation run (the SageMaker stack then
   // depends on the data lake); without it the platform uses its own training-data bucket.

@@ -33,7 +33,7 @@ export interface GateOptions {
 /**
  * Add every gate to the app: cdk-nag (AwsSolutions, NIST 800-53 R5), the Control Tower guard rules
  * and aws-cdk-lib's builtin CloudFormation validation. aws-cdk-lib runs plugins one after another,
- * so the two slow ones (guard ~1.3 s, builtin ~1.3 s of CPU for this app) run in worker threads:
+ * so the two slow ones (the guard rules and the builtin validation) run in worker threads:
  * the first plugin starts both, cdk-nag runs in the main thread meanwhile, and the last two take
  * their reports. Registering the builtin validation here replaces aws-cdk-lib's default one.
  */
@@ -55,10 +55,11 @@ export function addGates(app: App, options: GateOptions = {}): void {
  * aws-cdk-lib's CloudFormation validation, the same class and rules, run in a worker thread; or,
  * made without an output directory, no validation at all. Being an instance of the class, it takes
  * the place of aws-cdk-lib's default either way. Its engine is a 9 MB WebAssembly module, never
- * loaded in the app's thread (its version comes from its package.json). Measured on this app:
+ * loaded in the app's thread (its version comes from its package.json). On this app (figures in
+ * docs/performance.md, "Where synth time goes"):
  * - V8 compiles the module twice by default, quickly (Liftoff) and then optimized (TurboFan) in
- *   background threads: 3.9 s of CPU for 2.1 s of wall time. With Liftoff only: 1.9 s of CPU,
- *   1.45 s of wall time, the same findings (both tiers implement the same WebAssembly semantics);
+ *   background threads; with Liftoff only it takes about half the CPU and less wall time, with
+ *   the same findings (both tiers implement the same WebAssembly semantics);
  * - the engine costs ~0.9 s to start and is started again for resource types it has not seen, so
  *   the thread warms it up while the app is still being constructed, on a template with the
  *   resource types of the previous synth into the same directory (none on the first): that
@@ -157,10 +158,9 @@ export function guardRulesNotEvaluating(types: ReadonlySet<string>): string[] {
 
 /**
  * The Control Tower rules, run only where they can find something, one template per cfn-guard run,
- * in a worker thread. cfn-guard spends its time per rule file and template (10-30 ms each here,
- * mostly allocating), and a rule whose resource types are not in a template cannot report
- * anything on it. Measured on this app's four templates: 6.6 s with every rule over all of them,
- * 1.4 s with the 31 that apply to any, 1.3 s with each template's own 22-23. Decided per synthesis
+ * in a worker thread. cfn-guard spends its time per rule file and template, mostly allocating,
+ * and a rule whose resource types are not in a template cannot report anything on it; running
+ * only each template's own rules cut the guard's time several-fold (docs/performance.md). Decided per synthesis
  * from the templates themselves, so a new resource type brings its rules back automatically.
  * Same plugin name, so acknowledgements (`cdk-validator-cfnguard::<rule>`) and reports are unchanged.
  */

@@ -39,7 +39,7 @@ export interface PluginThreadOptions {
  *
  * A worker gets its own small heap too, which matters for aws-cdk-lib's CloudFormation
  * validation: its engine allocates heavily, and in the app's thread every collection also walks
- * the whole construct tree (measured on this app: 1.3 s alone, 1.8-2.6 s inside the app).
+ * the whole construct tree, which made it markedly slower inside the app than alone (docs/performance.md).
  */
 export class PluginThread {
   /** Milliseconds the thread spent on the last report, warm-up excluded (for `npm run bench`). */

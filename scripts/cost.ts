@@ -284,6 +284,27 @@ const HANDLERS: Readonly<Record<string, (c: PricingContext) => Outcome>> = {
     ? free('on-demand global table: bills per request and GB stored')
     : notPriced('provisioned global table')),
 
+  'AWS::KinesisAnalyticsV2::Application': ({ logicalId, props, template, prices }) => {
+    // CloudFormation creates a Flink application READY, not running; it bills only if something
+    // in the stack starts it (as the Rekognition processor above).
+    const starter = Object.entries(template.Resources ?? {}).find(([id, r]) => id !== logicalId
+      && /^(Custom::|AWS::CloudFormation::CustomResource)/.test(r.Type)
+      && /startapplication/i.test(JSON.stringify(r.Properties ?? {})) && JSON.stringify(r.Properties ?? {}).includes(`{"Ref":"${logicalId}"}`));
+    if (!starter) {
+      return free('created READY by CloudFormation and not started by the stack: bills per KPU-hour, plus one orchestration KPU and 50 GB running storage per KPU, only while running');
+    }
+    const flink = (props.ApplicationConfiguration as Props | undefined)?.FlinkApplicationConfiguration as Props | undefined;
+    const parallelism = asNumber((flink?.ParallelismConfiguration as Props | undefined)?.Parallelism) ?? 1;
+    const kpus = parallelism + 1;
+    return {
+      kind: 'items',
+      items: [
+        hourly(prices, 'flink-kpu', `Flink application started by ${starter[0]} (${parallelism} KPU + 1 orchestration KPU)`, kpus, 'KPU'),
+        monthly(prices, 'flink-running-storage', 'running application storage (50 GB per KPU)', 50 * parallelism, 'GB'),
+      ],
+    };
+  },
+
   'AWS::EMRServerless::Application': ({ props }) => (props.InitialCapacity === undefined
     ? free('no pre-initialized capacity: bills vCPU- and GB-hours while a job runs')
     : notPriced('pre-initialized capacity bills while the application is started')),

@@ -3,6 +3,11 @@
  *
  *   npx tsx scripts/datalake-produce.ts --stream <StreamName output> [--count 1000] [--seed 1]
  *   npx tsx scripts/datalake-produce.ts --stream <StreamName output> --file events.jsonl
+ *   npx tsx scripts/datalake-produce.ts --stream <StreamName output> --count 3000 --rate 20
+ *
+ * Without --rate the events are sent at once, their times spread over the past hour (a backfill:
+ * the lake partitions them by day). With --rate N they are sent live, N per second, each stamped
+ * with the second it is sent (minus up to 5 s), as the real-time analytics expects a stream.
  *
  * PutRecords in batches of at most 500 records and 5 MiB; a record the stream throttles is retried
  * with backoff, never dropped (after the last attempt the command fails naming what is left). A
@@ -162,14 +167,14 @@ export { seededRandom };
 const COUNTRIES = ['DE', 'FR', 'ES', 'IT', 'NL', 'PL', 'SE'];
 
 /** One synthetic session event shaped by glue/curate/event_schema.json. */
-export function syntheticEvent(i: number, random: () => number, now = new Date()): Record<string, unknown> {
+export function syntheticEvent(i: number, random: () => number, now = new Date(), spreadMs = 3_600_000): Record<string, unknown> {
   const categories = loadCategoriesCached();
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
   const views = 1 + Math.floor(random() * 40);
   const cart = Math.round(random() * 30000) / 100;
   return {
     event_id: `evt-${now.getTime().toString(36)}-${i}`,
-    event_time: new Date(now.getTime() - Math.floor(random() * 3_600_000)).toISOString(),
+    event_time: new Date(now.getTime() - Math.floor(random() * spreadMs)).toISOString(),
     user_id: `user-${String(Math.floor(random() * 500)).padStart(4, '0')}`,
     device: pick(categories.device ?? ['mobile']),
     channel: pick(categories.channel ?? ['web']),
@@ -216,14 +221,51 @@ export interface CliArgs {
   readonly count: number;
   readonly seed: number;
   readonly file?: string;
+  /** Events per second, sent live; undefined sends everything at once. */
+  readonly rate?: number;
+}
+
+export interface LiveOptions {
+  readonly count: number;
+  readonly rate: number;
+  readonly seed: number;
+  /** Sends one second's batch (putAll in the CLI). */
+  readonly put: (records: ProducerRecord[]) => Promise<unknown>;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Send `count` synthetic events as a live stream: `rate` per second, each stamped with the time
+ * its batch is made (minus up to 5 s, so some arrive out of order, within the 30 s the real-time
+ * analytics allows). Returns the number sent.
+ */
+export async function produceLive(options: LiveOptions): Promise<number> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = seededRandom(options.seed);
+  let sent = 0;
+  while (sent < options.count) {
+    const started = now();
+    const batch = Array.from({ length: Math.min(options.rate, options.count - sent) }, (_, k) => {
+      const event = syntheticEvent(sent + k, random, new Date(started), 5_000);
+      return { data: Buffer.from(JSON.stringify(event) + '\n'), partitionKey: String(event.user_id) };
+    });
+    await options.put(batch);
+    sent += batch.length;
+    if (sent < options.count) {
+      await sleep(Math.max(0, 1000 - (now() - started)));
+    }
+  }
+  return sent;
 }
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   const values: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    if (!['--stream', '--count', '--seed', '--file'].includes(flag)) {
-      throw new Error(`Unknown argument ${JSON.stringify(flag)}; usage: --stream <name> [--count N] [--seed N] [--file events.jsonl]`);
+    if (!['--stream', '--count', '--seed', '--file', '--rate'].includes(flag)) {
+      throw new Error(`Unknown argument ${JSON.stringify(flag)}; usage: --stream <name> [--count N] [--seed N] [--rate N] [--file events.jsonl]`);
     }
     const value = argv[++i];
     if (value === undefined) {
@@ -242,11 +284,32 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (!Number.isInteger(seed)) {
     throw new Error(`--seed must be an integer (got ${JSON.stringify(values.seed)})`);
   }
-  return { stream: values.stream, count, seed, file: values.file };
+  const rate = values.rate === undefined ? undefined : Number(values.rate);
+  if (rate !== undefined && (!Number.isInteger(rate) || rate < 1 || rate > 1000)) {
+    throw new Error(`--rate must be an integer from 1 to 1000 events per second, what one shard takes (got ${JSON.stringify(values.rate)})`);
+  }
+  if (rate !== undefined && values.file) {
+    throw new Error('--rate sends synthetic events; it cannot be combined with --file');
+  }
+  return { stream: values.stream, count, seed, file: values.file, rate };
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const client = new KinesisClient({});
+  if (args.rate !== undefined) {
+    const started = Date.now();
+    const sent = await produceLive({
+      count: args.count, rate: args.rate, seed: args.seed,
+      put: async (batch) => {
+        await putAll(client, args.stream, batch);
+        process.stderr.write(`\r${new Date().toISOString()} sent ${batch.length}`);
+      },
+    });
+    process.stderr.write('\n');
+    console.log(`Delivered ${sent} records to ${args.stream} live at ${args.rate}/s in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return;
+  }
   let records: ProducerRecord[];
   if (args.file) {
     records = recordsFromJsonLines(fs.readFileSync(args.file, 'utf8'));
@@ -258,7 +321,7 @@ async function main(): Promise<void> {
     });
   }
   const started = Date.now();
-  const result = await putAll(new KinesisClient({}), args.stream, records, {
+  const result = await putAll(client, args.stream, records, {
     onProgress: (done, total) => process.stderr.write(`\r${progressBar(done, total)}`),
   });
   process.stderr.write('\n');

@@ -101,11 +101,25 @@ export function readmeJob(line: string, index: number, source: string, stacks: s
   throw new Error(`README command ${JSON.stringify(line)} uses "cdk ${verb}": teach scripts/synth-matrix.ts what it should do`);
 }
 
-/** The combinations the README promises besides its commands. */
-export function matrixJobs(optInContext: (profile: 'sandbox' | 'production', region?: string) => Record<string, string>): Job[] {
+/**
+ * Stacks the opt-in jobs synthesize and gate but do not bundle, and why (with --exclusively, the
+ * CLI bundles only the stacks named on the command line).
+ */
+export const UNBUNDLED_WITH_OPT_INS: Readonly<Record<string, string>> = {
+  // With datalake.realtime its bundling packages the Kinesis connector JAR, fetched by Maven from
+  // Maven Central: the registry this project's machines and CI reach does not hold that artifact.
+  DataLake: 'the datalake.realtime application zip needs the connector JAR from Maven Central (docs/datalake.md)',
+};
+
+/**
+ * The combinations the README promises besides its commands. `bundled`: the stacks the opt-in jobs
+ * bundle (all of them when not given).
+ */
+export function matrixJobs(optInContext: (profile: 'sandbox' | 'production', region?: string) => Record<string, string>, bundled?: string[]): Job[] {
   const synth = (name: string, flags: string[]) => ({
     name,
-    command: `npx cdk synth --quiet ${flags.join(' ')}`,
+    // --exclusively: the CLI bundles only the named stacks with it; every stack is still synthesized and gated.
+    command: `npx cdk synth --quiet ${[...flags, ...(name.startsWith('optins-') && bundled ? ['--exclusively', ...bundled] : [])].join(' ')}`,
     outdir: `cdk.out.${name}`,
     expect: { kind: 'succeeds' } as Expectation,
     source: 'matrix',
@@ -262,7 +276,7 @@ async function main(argv: string[]): Promise<number> {
     ...matrixJobs((profile, region) => everyOptIn(structureApp, {
       profile: PROFILES[profile],
       env: region === undefined ? undefined : { account: EXAMPLE_ACCOUNT, region },
-    })),
+    }), stacks.filter((s) => !(s in UNBUNDLED_WITH_OPT_INS))),
   ];
   const started = Date.now();
   const outcomes = await pool(jobs, width);

@@ -18,6 +18,8 @@ step() {
 }
 
 step "python env (.venv)" bash scripts/python-env.sh
+# PyFlink has its own venv (requirements-flink.txt says why); its tests run a local Flink on Java 17.
+step "python env (.venv-flink)" bash scripts/python-env.sh requirements-flink.txt .venv-flink
 step "typecheck (tsc --noEmit)" npx tsc --noEmit
 step "lint (eslint)" npx eslint --max-warnings 0 .
 step "unit tests (jest)" npx jest --silent
@@ -28,9 +30,13 @@ step "unit tests (jest)" npx jest --silent
 step "cdk synth: README commands + matrix" npx tsx scripts/synth-matrix.ts
 # cfn-lint over every distinct template of those assemblies, two processes at a time.
 step "cfn-lint (all templates)" xargs -a cdk.out.templates.txt -P 2 -n 16 .venv/bin/cfn-lint
+# The deployed smoke tests (test/integ/), offline: integ-runner synthesizes each through every gate
+# (with no AWS credentials reachable) and compares its architecture stack with the snapshot.
+step "integ: smoke-test synth + snapshots" npx tsx scripts/integ.ts --check
 if [ -n "$(find test -name 'test_*.py' -print -quit)" ]; then
-  step "python tests (pytest)" .venv/bin/python -m pytest -q test
+  step "python tests (pytest)" .venv/bin/python -m pytest -q test --ignore=test/flink
 fi
+step "flink sql tests (pytest)" .venv-flink/bin/python -m pytest -q -p no:cacheprovider test/flink
 
 echo
 echo "== timings"

@@ -24,8 +24,8 @@ export type EntryOptions = Omit<BuildOptions, 'outfile' | 'outdir' | 'metafile'>
  * same (the directories and package.json/tsconfig.json files that decide how the project's
  * imports resolve count too, see inputsHash). On a miss the entry is built together with the other handlers of its directory that are
  * not cached yet, in one esbuild run: with the SDK v3 bundled, each function reads ~1,000 files,
- * mostly the same ones (measured: four video handlers in 0.31 s together, 0.52 s one by one; the
- * outputs are byte-identical). Builds happen at the same depth under `cacheDir` whatever the
+ * mostly the same ones, so one run is faster than one per handler (docs/performance.md), and
+ * the outputs are byte-identical. Builds happen at the same depth under `cacheDir` whatever the
  * synth's output directory, so a bundle's source map, and so its asset hash, do not depend on
  * where the app is synthesized. Deleting `cacheDir` is always safe.
  *

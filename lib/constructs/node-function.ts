@@ -59,8 +59,8 @@ export interface NodeFunctionProps {
   readonly externalModules?: string[];
   /**
    * Apply the bundle's source map to stack traces at run time (`NODE_OPTIONS=--enable-source-maps`).
-   * Node then reads the map of the whole bundle at every cold start: 8-19 ms more init measured
-   * here for 400-550 KB bundles. Turn it on while debugging a function.
+   * Node then reads the map of the whole bundle at every cold start, which lengthens init
+   * (docs/performance.md, "Lambda bundles"). Turn it on while debugging a function.
    * @default false - the map ships beside the bundle (index.mjs.map) for reading traces offline
    */
   readonly sourceMapsAtRuntime?: boolean;
@@ -87,10 +87,9 @@ export const LAMBDA_UNUSED_CREDENTIAL_SOURCES: readonly string[] = [
  * minified with a source map, X-Ray active tracing, an encrypted log group with retention, a role
  * with no managed policies, encrypted environment and a dead-letter queue for async invocations.
  *
- * The SDK v3 clients are bundled, not taken from the runtime: measured with `npm run bench`, a
- * handler that imports the runtime's copy spends 73-143 ms loading it at cold start (Node resolves
- * and compiles ~100 separate CommonJS files), a bundled one 35-50 ms in all, for bundles of
- * 290-440 KB (`@aws-sdk/client-s3` and `@smithy/core` are over half of that).
+ * The SDK v3 clients are bundled, not taken from the runtime: a handler that imports the runtime's
+ * copy makes Node resolve and compile ~100 separate CommonJS files at cold start, slower than
+ * loading one bundle (measured with `npm run bench`; figures in docs/performance.md, "Lambda bundles").
  */
 export class NodeFunction extends Construct implements iam.IGrantable {
   public readonly function: nodejs.NodejsFunction;

@@ -10,12 +10,23 @@ import { staticHyperparameters, TrainingRequestInput, trainingDefinition } from 
 export interface TuningWorkflowProps extends PlatformResources {
   /** The training state machine's request: tuned jobs get the same data, spot, VPC and KMS settings. */
   readonly trainingRequest: TrainingRequestInput;
+  /**
+   * Budget of the Bayesian search: training jobs in all, and at once (each is one instance of the
+   * training request's type, counted against the account's training quota).
+   * @default { maxJobs: 10, maxParallelJobs: 2 }
+   */
+  readonly budget?: TuningBudget;
+}
+
+export interface TuningBudget {
+  readonly maxJobs: number;
+  readonly maxParallelJobs: number;
 }
 
 /**
  * Automatic model tuning: createHyperParameterTuningJob.sync with Bayesian search over max_depth,
  * eta and min_child_weight of the built-in XGBoost algorithm (its own validation:auc metric, so no
- * log regex), ten jobs, two at a time, each on spot with its own checkpoints. The tuned jobs see the
+ * log regex), ten jobs, two at a time by default (`budget`), each on spot with its own checkpoints. The tuned jobs see the
  * curated features as they are (the built-in algorithm has no PCA stage); `npm run sagemaker --
  * leaderboard` ranks them, and the best hyperparameters go to a training run with --hp.
  */
@@ -24,6 +35,10 @@ export class TuningWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: TuningWorkflowProps) {
     super(scope, id);
+    const budget = props.budget ?? { maxJobs: 10, maxParallelJobs: 2 };
+    if (!Number.isInteger(budget.maxJobs) || !Number.isInteger(budget.maxParallelJobs) || budget.maxParallelJobs < 1 || budget.maxParallelJobs > budget.maxJobs) {
+      throw new Error(`Tuning budget needs whole numbers with 1 <= maxParallelJobs <= maxJobs (got maxJobs ${budget.maxJobs}, maxParallelJobs ${budget.maxParallelJobs})`);
+    }
     const runName = sfn.JsonPath.stringAt('$.runName');
     const builtin: TrainingRequestInput = {
       ...props.trainingRequest,
@@ -41,7 +56,7 @@ export class TuningWorkflow extends Construct {
       HyperParameterTuningJobConfig: {
         Strategy: 'Bayesian',
         HyperParameterTuningJobObjective: { Type: 'Maximize', MetricName: 'validation:auc' },
-        ResourceLimits: { MaxNumberOfTrainingJobs: 10, MaxParallelTrainingJobs: 2 },
+        ResourceLimits: { MaxNumberOfTrainingJobs: budget.maxJobs, MaxParallelTrainingJobs: budget.maxParallelJobs },
         ParameterRanges: {
           IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '3', MaxValue: '9', ScalingType: 'Auto' }],
           ContinuousParameterRanges: [

@@ -5,7 +5,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { NodeFunction } from '../constructs/node-function';
 import { acknowledgeBucketGrant } from '../gates';
-import { acknowledgeInvoke, chainFunction, ChainStepsProps, invokeHandler, publish, SNS_TRANSIENT_ERRORS, withPolicy } from './steps';
+import { acknowledgeInvoke, chainFunction, ChainStepsProps, invokeHandler, publish, SNS_TRANSIENT_ERRORS, retryThenCatch } from './steps';
 
 /**
  * The notes' "result passed on": WriteResult writes the one result JSON per media file (the
@@ -30,7 +30,7 @@ export class ChainResult extends Construct {
       speech: sfn.JsonPath.objectAt('$.speech.value'),
       execution: { id: sfn.JsonPath.stringAt('$$.Execution.Id'), startTime: sfn.JsonPath.stringAt('$$.Execution.StartTime') },
     }, { 'summary.$': '$.Payload' }, '$.result');
-    const notify = withPolicy(publish(this, 'NotifyCompletion', props.notifications, 'COMPLETED', '$.result.summary'), failure, { errors: SNS_TRANSIENT_ERRORS });
+    const notify = retryThenCatch(publish(this, 'NotifyCompletion', props.notifications, 'COMPLETED', '$.result.summary'), failure, { errors: SNS_TRANSIENT_ERRORS });
     this.start.next(notify).next(new sfn.Succeed(this, 'Analysed'));
   }
 

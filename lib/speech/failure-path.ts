@@ -1,11 +1,10 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { acknowledgeBucketGrant } from '../gates';
-import { addRetries, publish, S3_TRANSIENT_ERRORS, SNS_TRANSIENT_ERRORS } from './steps';
+import { addRetries, publish, putRecord, S3_TRANSIENT_ERRORS, SNS_TRANSIENT_ERRORS } from './steps';
 
 export interface FailurePathProps {
   readonly results: SecureBucket;
@@ -30,25 +29,10 @@ export class FailurePath extends Construct {
     const notify = publish(this, 'NotifyFailure', props.notifications, 'FAILED', '$');
     addRetries(notify, { errors: SNS_TRANSIENT_ERRORS });
     notify.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.notifyError' });
-    const record = new tasks.CallAwsService(this, 'RecordFailureTask', {
-      stateName: 'RecordFailure',
-      service: 's3',
-      action: 'putObject',
-      iamAction: 's3:PutObject',
-      iamResources: [props.results.arnForObjects('failures/*')],
-      parameters: {
-        Bucket: props.results.bucketName,
-        'Key.$': "States.Format('failures/{}.json', $$.Execution.Name)",
-        ContentType: 'application/json',
-        Body: {
-          status: 'FAILED',
-          'error.$': '$.error',
-          media: { 'bucket.$': '$.detail.bucket.name', 'key.$': '$.detail.object.key' },
-          'execution.$': '$$.Execution.Id',
-          'time.$': '$$.State.EnteredTime',
-        },
-      },
-      resultPath: sfn.JsonPath.DISCARD,
+    const record = putRecord(this, 'RecordFailure', props.results, 'failures/', { 'Key.$': "States.Format('failures/{}.json', $$.Execution.Name)" }, {
+      status: 'FAILED',
+      'error.$': '$.error',
+      media: { 'bucket.$': '$.detail.bucket.name', 'key.$': '$.detail.object.key' },
     });
     addRetries(record, { errors: S3_TRANSIENT_ERRORS });
     record.addCatch(notify, { errors: ['States.ALL'], resultPath: '$.recordError' });

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { transcribeCodesRouted } from '../../lambda/speech/languages';
 import { NodeFunction } from '../constructs/node-function';
 import { acknowledge, acknowledgeBucketGrant } from '../gates';
-import { acknowledgeInvoke, chainFunction, ChainStepsProps, invokeHandler, publish, S3_TRANSIENT_ERRORS, SNS_TRANSIENT_ERRORS, withPolicy } from './steps';
+import { acknowledgeInvoke, chainFunction, ChainStepsProps, invokeHandler, publish, putRecord, retryThenCatch, S3_TRANSIENT_ERRORS, SNS_TRANSIENT_ERRORS } from './steps';
 
 const LANGUAGE = '$.transcription.job.LanguageCode';
 
@@ -66,29 +66,14 @@ export class LanguageBranch extends Construct {
       },
       resultPath: '$.notAnalysed',
     });
-    const record = withPolicy(new tasks.CallAwsService(this, 'RecordUnsupportedLanguageTask', {
-      stateName: 'RecordUnsupportedLanguage',
-      service: 's3',
-      action: 'putObject',
-      iamAction: 's3:PutObject',
-      iamResources: [results.arnForObjects('results/*')],
-      parameters: {
-        Bucket: results.bucketName,
-        'Key.$': '$.prepared.value.resultKey',
-        ContentType: 'application/json',
-        Body: {
-          'status.$': '$.notAnalysed.status',
-          'reason.$': '$.notAnalysed.reason',
-          media: { 'bucket.$': '$.prepared.value.bucket', 'key.$': '$.prepared.value.key' },
-          'transcript.$': '$.notAnalysed.transcript',
-          language: { 'transcribed.$': LANGUAGE, translated: false },
-          'execution.$': '$$.Execution.Id',
-          'time.$': '$$.State.EnteredTime',
-        },
-      },
-      resultPath: sfn.JsonPath.DISCARD,
+    const record = retryThenCatch(putRecord(this, 'RecordUnsupportedLanguage', results, 'results/', { 'Key.$': '$.prepared.value.resultKey' }, {
+      'status.$': '$.notAnalysed.status',
+      'reason.$': '$.notAnalysed.reason',
+      media: { 'bucket.$': '$.prepared.value.bucket', 'key.$': '$.prepared.value.key' },
+      'transcript.$': '$.notAnalysed.transcript',
+      language: { 'transcribed.$': LANGUAGE, translated: false },
     }), failure, { errors: S3_TRANSIENT_ERRORS });
-    const notify = withPolicy(publish(this, 'NotifyUnsupportedLanguage', notifications, 'NOT_ANALYSED', '$.notAnalysed'), failure, { errors: SNS_TRANSIENT_ERRORS });
+    const notify = retryThenCatch(publish(this, 'NotifyUnsupportedLanguage', notifications, 'NOT_ANALYSED', '$.notAnalysed'), failure, { errors: SNS_TRANSIENT_ERRORS });
     const done = new sfn.Succeed(this, 'LanguageNotSupported', { comment: 'Recorded and notified: the transcript exists, its language cannot be analysed' });
 
     this.start = new sfn.Choice(this, 'ComprehendSupportsLanguage')

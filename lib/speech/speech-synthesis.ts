@@ -6,7 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { NodeFunction } from '../constructs/node-function';
 import { acknowledgeBucketGrant } from '../gates';
-import { acknowledgeInvoke, chainFunction, ChainStepsProps, invokeHandler, POLLY_TRANSIENT_ERRORS, withPolicy } from './steps';
+import { acknowledgeInvoke, chainFunction, ChainStepsProps, invokeHandler, POLLY_TRANSIENT_ERRORS, retryThenCatch } from './steps';
 
 export interface SpeechSynthesisProps extends ChainStepsProps {
   /** Wait between two GetSpeechSynthesisTask calls. */
@@ -63,7 +63,7 @@ export class SpeechSynthesis extends Construct {
 
     const startPolling = new sfn.Pass(this, 'StartSpeechPolling', { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.speechPoll' });
     const wait = new sfn.Wait(this, 'WaitForSpeech', { time: sfn.WaitTime.duration(props.pollInterval) });
-    const getTask = withPolicy(new tasks.CallAwsService(this, 'GetSpeechSynthesisTaskTask', {
+    const getTask = retryThenCatch(new tasks.CallAwsService(this, 'GetSpeechSynthesisTaskTask', {
       stateName: 'GetSpeechSynthesisTask',
       service: 'polly',
       action: 'getSpeechSynthesisTask',

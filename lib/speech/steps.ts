@@ -25,7 +25,7 @@ export interface ChainStepsProps {
   readonly failure: sfn.IChainable;
 }
 
-/** What withPolicy needs: every Task state and CustomState have these. */
+/** What retryThenCatch needs: every Task state and CustomState have these. */
 interface Retryable {
   addRetry(props?: sfn.RetryProps): unknown;
   addCatch(handler: sfn.IChainable, props?: sfn.CatchProps): unknown;
@@ -53,7 +53,7 @@ export function addRetries(task: Retryable, ...policies: RetryPolicy[]): void {
 }
 
 /** Retries, then every other error into the failure path (the catch-all must come last). */
-export function withPolicy<T extends Retryable>(task: T, failure: sfn.IChainable, ...policies: RetryPolicy[]): T {
+export function retryThenCatch<T extends Retryable>(task: T, failure: sfn.IChainable, ...policies: RetryPolicy[]): T {
   addRetries(task, ...policies);
   task.addCatch(failure, { errors: ['States.ALL'], resultPath: '$.error' });
   return task;
@@ -89,7 +89,7 @@ export function chainFunction(scope: Construct, id: string, props: ChainStepsPro
 /** A state that invokes a handler with `payload` and keeps the fields of its answer named in `resultSelector` at `resultPath`. */
 export function invokeHandler(scope: Construct, stateName: string, fn: NodeFunction, failure: sfn.IChainable,
   payload: Record<string, unknown>, resultSelector: Record<string, string>, resultPath: string): tasks.LambdaInvoke {
-  return withPolicy(new tasks.LambdaInvoke(scope, `${stateName}Task`, {
+  return retryThenCatch(new tasks.LambdaInvoke(scope, `${stateName}Task`, {
     stateName,
     lambdaFunction: fn.function,
     payload: sfn.TaskInput.fromObject(payload),
@@ -104,6 +104,29 @@ export function invokeHandler(scope: Construct, stateName: string, fn: NodeFunct
 export function acknowledgeInvoke(role: iam.IRole, fn: NodeFunction): void {
   acknowledge(role, `AwsSolutions-IAM5[${arnWildcardFinding(fn.function, ':*')}]`,
     `lambda:InvokeFunction on the versions and aliases of ${fn.node.id} (CDK's LambdaInvoke grant), nothing else`);
+}
+
+/**
+ * s3:PutObject through the SDK integration: an outcome record (`body`, with the execution and the
+ * time added) as JSON under `prefix` of the results bucket, at the key `keyParameter` gives
+ * (`{ 'Key.$': '<JSONPath or intrinsic>' }`). The state machine role may write only under `prefix`.
+ */
+export function putRecord(scope: Construct, stateName: string, results: SecureBucket, prefix: string,
+  keyParameter: Record<string, string>, body: Record<string, unknown>): tasks.CallAwsService {
+  return new tasks.CallAwsService(scope, `${stateName}Task`, {
+    stateName,
+    service: 's3',
+    action: 'putObject',
+    iamAction: 's3:PutObject',
+    iamResources: [results.arnForObjects(`${prefix}*`)],
+    parameters: {
+      Bucket: results.bucketName,
+      ...keyParameter,
+      ContentType: 'application/json',
+      Body: { ...body, 'execution.$': '$$.Execution.Id', 'time.$': '$$.State.EnteredTime' },
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+  });
 }
 
 /** sns:Publish through the SDK integration, with an `outcome` attribute subscribers can filter on. */

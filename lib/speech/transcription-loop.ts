@@ -8,8 +8,8 @@ import { NodeFunction } from '../constructs/node-function';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { acknowledgeBucketGrant, acknowledgeResource } from '../gates';
 import {
-  acknowledgeInvoke, chainFunction, ChainStepsProps, invokeHandler, publish, S3_TRANSIENT_ERRORS, SNS_TRANSIENT_ERRORS,
-  TRANSCRIBE_TRANSIENT_ERRORS, withPolicy,
+  acknowledgeInvoke, chainFunction, ChainStepsProps, invokeHandler, publish, putRecord, retryThenCatch, S3_TRANSIENT_ERRORS,
+  SNS_TRANSIENT_ERRORS, TRANSCRIBE_TRANSIENT_ERRORS,
 } from './steps';
 
 export interface TranscriptionLoopProps extends ChainStepsProps {
@@ -48,32 +48,17 @@ export class TranscriptionLoop extends Construct {
     }, { 'value.$': '$.Payload' }, '$.prepared');
 
     // Rejected media: write the reason where the user looks for results, notify, end.
-    const recordRejection = withPolicy(new tasks.CallAwsService(this, 'RecordRejectionTask', {
-      stateName: 'RecordRejection',
-      service: 's3',
-      action: 'putObject',
-      iamAction: 's3:PutObject',
-      iamResources: [results.arnForObjects('rejections/*')],
-      parameters: {
-        Bucket: results.bucketName,
-        'Key.$': '$.prepared.value.rejectionKey',
-        ContentType: 'application/json',
-        Body: {
-          status: 'REJECTED',
-          'reason.$': '$.prepared.value.reason',
-          media: { 'bucket.$': '$.prepared.value.bucket', 'key.$': '$.prepared.value.key' },
-          'execution.$': '$$.Execution.Id',
-          'time.$': '$$.State.EnteredTime',
-        },
-      },
-      resultPath: sfn.JsonPath.DISCARD,
+    const recordRejection = retryThenCatch(putRecord(this, 'RecordRejection', results, 'rejections/', { 'Key.$': '$.prepared.value.rejectionKey' }, {
+      status: 'REJECTED',
+      'reason.$': '$.prepared.value.reason',
+      media: { 'bucket.$': '$.prepared.value.bucket', 'key.$': '$.prepared.value.key' },
     }), failure, { errors: S3_TRANSIENT_ERRORS });
-    const notifyRejection = withPolicy(publish(this, 'NotifyRejection', notifications, 'REJECTED', '$.prepared.value'), failure, { errors: SNS_TRANSIENT_ERRORS });
+    const notifyRejection = retryThenCatch(publish(this, 'NotifyRejection', notifications, 'REJECTED', '$.prepared.value'), failure, { errors: SNS_TRANSIENT_ERRORS });
     const rejected = new sfn.Succeed(this, 'MediaRejected', { comment: 'Not a format Transcribe accepts: recorded and notified, nothing to retry' });
 
     const startPolling = new sfn.Pass(this, 'StartPolling', { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.poll' });
     const wait = new sfn.Wait(this, 'WaitForTranscription', { time: sfn.WaitTime.duration(props.pollInterval) });
-    const getStatus = withPolicy(new tasks.CallAwsService(this, 'GetTranscriptionTask', {
+    const getStatus = retryThenCatch(new tasks.CallAwsService(this, 'GetTranscriptionTask', {
       stateName: 'GetTranscriptionStatus',
       service: 'transcribe',
       action: 'getTranscriptionJob',
@@ -163,7 +148,7 @@ export class TranscriptionLoop extends Construct {
     // A retried start whose first attempt went through finds its own job (job names are unique per
     // execution): poll it instead of failing. Before the States.ALL catch, which must be last.
     state.addCatch(startPolling, { errors: ['Transcribe.ConflictException'], resultPath: '$.startConflict' });
-    return withPolicy(state, failure, { errors: TRANSCRIBE_TRANSIENT_ERRORS },
+    return retryThenCatch(state, failure, { errors: TRANSCRIBE_TRANSIENT_ERRORS },
       // The concurrent-job quota: back off for minutes, not seconds.
       { errors: ['Transcribe.LimitExceededException'], interval: Duration.seconds(15), maxAttempts: 8, maxDelay: Duration.minutes(5) });
   }

@@ -25,7 +25,7 @@ import { RealtimeEndpoint } from '../sagemaker/hosting';
 import { LockedDownNotebook } from '../sagemaker/notebook';
 import { PlatformResources, TrainingDataLocation } from '../sagemaker/platform';
 import { EVALUATION_CODE_PREFIX, SOURCE_DIR_KEY, TrainingWorkflow, TrainingWorkflowProps } from '../sagemaker/training-workflow';
-import { TuningWorkflow } from '../sagemaker/tuning-workflow';
+import { TuningBudget, TuningWorkflow } from '../sagemaker/tuning-workflow';
 import { ArchitectureStack, ArchitectureStackProps } from './architecture';
 
 /**
@@ -58,6 +58,11 @@ export interface SageMakerPlatformStackProps extends ArchitectureStackProps {
    * @default - ml.m5.large, File mode, 3600 s runtime, 7200 s spot wait, PCA keeping 95 % of the variance
    */
   readonly training?: Pick<TrainingWorkflowProps, 'instanceType' | 'inputMode' | 'maxRuntimeInSeconds' | 'maxWaitTimeInSeconds' | 'pcaVarianceTarget'>;
+  /**
+   * Budget of the tuning state machine (training jobs in all, and at once).
+   * @default { maxJobs: 10, maxParallelJobs: 2 }
+   */
+  readonly tuningBudget?: TuningBudget;
   /** model.tar.gz the endpoint serves (from a training run). @default - none; required with `endpoint` */
   readonly modelDataUrl?: string;
 }
@@ -71,6 +76,8 @@ export class SageMakerPlatformStack extends ArchitectureStack {
   public readonly workflow: TrainingWorkflow;
   public readonly tuning: TuningWorkflow;
   public readonly trainingData: TrainingDataLocation;
+  /** The key, buckets and network every job of the platform uses. */
+  public readonly resources: PlatformResources;
 
   constructor(scope: Construct, id: string, props: SageMakerPlatformStackProps) {
     super(scope, id, 'sagemaker', props);
@@ -99,6 +106,7 @@ export class SageMakerPlatformStack extends ArchitectureStack {
       trainingData: this.trainingData, checkpointsBucket: checkpoints, modelsBucket: models, inferenceBucket: inference,
       logRetention: profile.logRetention, removalPolicy: profile.removalPolicy,
     };
+    this.resources = platform;
 
     const endpoint = props.endpoint ? new RealtimeEndpoint(this, 'Hosting', {
       ...platform,
@@ -114,7 +122,7 @@ export class SageMakerPlatformStack extends ArchitectureStack {
       // Ref of AWS::SageMaker::Endpoint is its ARN.
       endpoint: endpoint && { name: endpoint.endpoint.attrEndpointName, arn: endpoint.endpoint.ref },
     });
-    this.tuning = new TuningWorkflow(this, 'Tuning', { ...platform, trainingRequest: this.workflow.trainingRequest });
+    this.tuning = new TuningWorkflow(this, 'Tuning', { ...platform, trainingRequest: this.workflow.trainingRequest, budget: props.tuningBudget });
 
     if (props.notebook) {
       const notebook = new LockedDownNotebook(this, 'Notebook', {

@@ -10,7 +10,7 @@ import { NodeFunction } from '../constructs/node-function';
 import { acknowledgeBucketGrant } from '../gates';
 import { RESULTS_PREFIX, VIDEOS_PREFIX, VideoPartProps } from './common';
 import { CompletionChannel } from './completion-channel';
-import { START_ACTIONS } from './video-starter';
+import { rekognitionAction } from './video-starter';
 
 export interface ResultsCollectorProps extends VideoPartProps {
   readonly bucket: s3.IBucket;
@@ -46,7 +46,7 @@ export class ResultsCollector extends Construct {
     // The Get* stored-video operations have no resource types (Service Authorization Reference, Amazon Rekognition).
     fn.role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ReadVideoAnalyses',
-      actions: [...new Set(props.analyses.map((a) => START_ACTIONS[a].replace(':Start', ':Get')))],
+      actions: [...new Set(props.analyses.map((a) => rekognitionAction(a, 'Get')))],
       resources: ['*'],
     }));
     fn.function.addEventSource(new sources.SqsEventSource(props.channel.resultsQueue.queue, { batchSize: 5, reportBatchItemFailures: true }));

@@ -5,7 +5,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as path from 'node:path';
 import { Construct } from 'constructs';
-import { AnalysisName } from '../../lambda/video/analyses';
+import { ANALYSES, AnalysisName } from '../../lambda/video/analyses';
 import { NodeFunction } from '../constructs/node-function';
 import { SecureQueue } from '../constructs/secure-queue';
 import { acknowledgeBucketGrant, acknowledgeKeyGrant } from '../gates';
@@ -21,13 +21,13 @@ export interface VideoStarterProps extends VideoPartProps {
   readonly maxConcurrentStarts: number;
 }
 
-/** IAM action of each stored-video analysis's Start* call (Get* is the same with "Get"). */
-export const START_ACTIONS: Readonly<Record<AnalysisName, string>> = {
-  labels: 'rekognition:StartLabelDetection',
-  faces: 'rekognition:StartFaceDetection',
-  moderation: 'rekognition:StartContentModeration',
-  text: 'rekognition:StartTextDetection',
-};
+/**
+ * IAM action of a stored-video analysis's Start* or Get* call: the action is named after the API
+ * the handler calls (ANALYSES, the one table of the analyses), `rekognition:<API>`.
+ */
+export function rekognitionAction(analysis: AnalysisName, call: 'Start' | 'Get'): string {
+  return `rekognition:${ANALYSES[analysis].api.replace(/^Start/, call)}`;
+}
 
 /**
  * The start queue and the starter: validates each upload by its bytes and starts the analyses,
@@ -72,7 +72,7 @@ export class VideoStarter extends Construct {
     acknowledgeKeyGrant(fn.role, 'DynamoDB writes to the CMK-encrypted index');
     // The Start* stored-video operations have no resource types (Service Authorization Reference,
     // Amazon Rekognition: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrekognition.html).
-    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StartVideoAnalyses', actions: [...new Set(props.analyses.map((a) => START_ACTIONS[a]))], resources: ['*'] }));
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StartVideoAnalyses', actions: [...new Set(props.analyses.map((a) => rekognitionAction(a, 'Start')))], resources: ['*'] }));
     fn.role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'PassRoleToRekognitionOnly',
       actions: ['iam:PassRole'],

@@ -95,9 +95,9 @@ const RESOURCE_LABELS: Record<string, [string, NodeKind]> = {
   'AWS::SageMaker::Pipeline': ['SageMaker pipeline', 'compute'],
   'AWS::SageMaker::ModelPackageGroup': ['SageMaker model registry', 'store'],
   'AWS::EMRServerless::Application': ['EMR Serverless', 'compute'],
+  'AWS::KinesisAnalyticsV2::Application': ['Managed Service for Apache Flink', 'compute'],
   'AWS::ECR::Repository': ['ECR repository', 'store'],
   'AWS::Rekognition::Collection': ['Rekognition face collection', 'store'],
-  'AWS::KinesisAnalyticsV2::Application': ['Managed Service for Apache Flink', 'compute'],
 };
 
 const SERVICE_NAMES: Record<string, string> = {

@@ -160,8 +160,8 @@ export function optInPart(base: DrawnGraph, withSwitch: DrawnGraph): DrawnGraph 
  */
 export function flowOrder(graph: DrawnGraph): FlowNode[] {
   // A machine reading back its own results says nothing about where data starts; a two-headed
-  // edge counts the way it points (see bothWays).
-  const data = graph.edges.filter((e) => e.style === 'data' && !e.readsBack);
+  // edge counts the way it points (see bothWays); a table comes after the data it catalogues.
+  const data = graph.edges.filter((e) => e.style !== 'failure' && !e.readsBack);
   const ids = graph.nodes.map((n) => n.id);
   const order: string[] = [];
   const visit = (start: string) => {

@@ -4,7 +4,7 @@ import { KinesisClient, PutRecordsCommand, PutRecordsCommandOutput, ResourceNotF
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import {
-  checkRecords, LIMITS, parseArgs, ProducerRecord, progressBar, putAll, recordsFromJsonLines, seededRandom, syntheticEvent, toBatches,
+  checkRecords, LIMITS, parseArgs, produceLive, ProducerRecord, progressBar, putAll, recordsFromJsonLines, seededRandom, syntheticEvent, toBatches,
 } from '../../scripts/datalake-produce';
 
 const kinesis = mockClient(KinesisClient);
@@ -107,10 +107,35 @@ describe('input', () => {
   });
 
   it('parses arguments and names bad ones', () => {
-    expect(parseArgs(['--stream', 's', '--count', '20'])).toEqual({ stream: 's', count: 20, seed: 1, file: undefined });
+    expect(parseArgs(['--stream', 's', '--count', '20'])).toEqual({ stream: 's', count: 20, seed: 1, file: undefined, rate: undefined });
+    expect(parseArgs(['--stream', 's', '--rate', '20'])).toEqual(expect.objectContaining({ rate: 20 }));
+    expect(() => parseArgs(['--stream', 's', '--rate', '0'])).toThrow('--rate must be an integer from 1 to 1000 events per second, what one shard takes (got "0")');
+    expect(() => parseArgs(['--stream', 's', '--rate', '5', '--file', 'e.jsonl'])).toThrow('--rate sends synthetic events; it cannot be combined with --file');
     expect(() => parseArgs(['--count', '5'])).toThrow('--stream is required');
     expect(() => parseArgs(['--stream', 's', '--count', '-4'])).toThrow('--count must be a positive integer (got "-4")');
     expect(() => parseArgs(['--stream', 's', '--shards', '2'])).toThrow('Unknown argument "--shards"');
+  });
+
+  it('sends live: rate events a second, stamped with the second they are sent', async () => {
+    let t = Date.parse('2026-11-25T12:00:00.000Z');
+    const batches: Array<Array<Record<string, string>>> = [];
+    const sleeps: number[] = [];
+    const sent = await produceLive({
+      count: 7, rate: 3, seed: 1,
+      put: async (batch) => { batches.push(batch.map((r) => JSON.parse(Buffer.from(r.data).toString()))); t += 200; },
+      now: () => t,
+      sleep: async (ms) => { sleeps.push(ms); t += ms; },
+    });
+    expect(sent).toBe(7);
+    expect(batches.map((b) => b.length)).toEqual([3, 3, 1]);
+    expect(sleeps).toEqual([800, 800]);
+    batches.forEach((batch, second) => {
+      const sentAt = Date.parse('2026-11-25T12:00:00.000Z') + second * 1000;
+      for (const e of batch) {
+        expect(Date.parse(e.event_time)).toBeLessThanOrEqual(sentAt);
+        expect(Date.parse(e.event_time)).toBeGreaterThan(sentAt - 5000);
+      }
+    });
   });
 
   it('draws a progress bar', () => {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { matrixJobs, readmeJob, sectionCommands } from '../../scripts/synth-matrix';
+import { matrixJobs, readmeJob, sectionCommands, UNBUNDLED_WITH_OPT_INS } from '../../scripts/synth-matrix';
 
 const README = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
 const STACKS = ['DataLake', 'VideoAnalysis'];
@@ -52,5 +52,14 @@ describe('synth matrix', () => {
     ]));
     expect(jobs.find((j) => j.name === 'bad-profile')?.expect).toEqual({ kind: 'fails-naming', text: 'Unknown deployment profile "staging"' });
     expect(new Set(jobs.map((j) => j.outdir)).size).toBe(jobs.length);
+  });
+
+  it('bundles only the stacks given in the opt-in jobs, and every stack in the others', () => {
+    const jobs = matrixJobs(() => ({ 'x.optIn': 'true' }), ['VideoAnalysis', 'SpeechChain']);
+    for (const j of jobs.filter((x) => x.name.startsWith('optins-'))) {
+      expect(j.command).toMatch(/ --exclusively VideoAnalysis SpeechChain$/);
+    }
+    expect(jobs.find((j) => j.name === 'production')!.command).toBe('npx cdk synth --quiet -c profile=production');
+    expect(Object.keys(UNBUNDLED_WITH_OPT_INS)).toEqual(['DataLake']);
   });
 });

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { CfnElement, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { namedQueries } from '../../lib/datalake/query-workgroup';
 import { DataLakeStack, DataLakeStackProps, glueColumns, loadEventSchema, ZONES } from '../../lib/stacks/datalake-stack';
 import { describeFindings, findingsOf, PRODUCTION, SANDBOX, testApp } from '../helpers/app';
 
@@ -14,8 +15,9 @@ function build(props: Omit<DataLakeStackProps, 'profile'> & { profile?: DataLake
   return { app, stack };
 }
 
+/** The logical id in the template (overrides included, which Stack.getLogicalId does not see). */
 function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
-  return stack.getLogicalId(construct.node.defaultChild as never);
+  return stack.resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
 }
 
 let sandbox: { stack: DataLakeStack; template: Template; findings: string[] };
@@ -269,11 +271,51 @@ describe('Athena', () => {
     production.template.hasResourceProperties('AWS::Athena::WorkGroup', { RecursiveDeleteOption: false });
   });
 
-  it('has named queries that prune on the projected partitions', () => {
+  it('has named queries that prune on the projected partitions, relative to the day they run', () => {
     const queries = Object.values(sandbox.template.findResources('AWS::Athena::NamedQuery')).map((q) => JSON.stringify(q.Properties.QueryString));
-    const pruned = queries.filter((q) => schema.partition_keys.every((k) => q.includes(`${k.name} =`) || q.includes(`${k.name} BETWEEN`)));
+    // Every partition key is compared with a value computed from current_date: a literal date
+    // (the queries once said 2026-11-25) returns nothing on any other day.
+    const keys = schema.partition_keys.map((k) => k.name);
+    const pruned = queries.filter((q) => keys.every((k) => q.includes(`${k} = date_format(current_date`))
+      || (q.includes(`${keys.join(' || ')} BETWEEN`) && q.includes('current_date')));
     expect(pruned.length).toBeGreaterThanOrEqual(2);
+    for (const q of queries) {
+      expect(q).not.toMatch(/\b20\d\d\b/);
+    }
     sandbox.template.hasResourceProperties('AWS::Athena::NamedQuery', { WorkGroup: { Ref: 'WorkGroup' } });
+  });
+
+  it('computes the date range of the range query across month ends', () => {
+    const range = namedQueries('"db"."events"').DateRangeQuery.sql;
+    expect(range).toContain("year || month || day BETWEEN date_format(current_date - INTERVAL '6' DAY, '%Y%m%d') AND date_format(current_date, '%Y%m%d')");
+  });
+});
+
+describe('refactoring into constructs', () => {
+  // The logical ids of these resources before the stack was split into one construct per box:
+  // CloudFormation replaces a resource whose logical id changes (a new empty stream or table).
+  const BEFORE: Record<string, string> = {
+    'AWS::KMS::Key': 'Key961B73FD',
+    'AWS::Kinesis::Stream': 'Stream790BDEE4',
+    'AWS::Glue::Database': 'Catalog742F25FD',
+    'AWS::Glue::Table': 'EventsTableCE1C227A',
+    'AWS::KinesisFirehose::DeliveryStream': 'DeliveryStream58CF96DB',
+    'AWS::Glue::Job': 'CurateJob401FF178',
+    'AWS::EMRServerless::Application': 'SparkApplication',
+    'AWS::Glue::Crawler': 'LandingCrawler',
+    'AWS::Athena::WorkGroup': 'WorkGroup',
+    'AWS::Logs::LogStream': 'DeliveryLogsS3Destination1A13962C',
+  };
+
+  it.each(Object.entries(BEFORE))('keeps the logical id of the %s', (type, id) => {
+    expect(Object.keys(sandbox.template.findResources(type))).toEqual([id]);
+    expect(Object.keys(production.template.findResources(type))).toEqual([id]);
+  });
+
+  it('keeps the logical ids of the buckets and log groups, and the name of the database', () => {
+    expect(Object.keys(sandbox.template.findResources('AWS::S3::Bucket')).sort()).toEqual(['AccessLogs8B620ECA', 'Lake5F1B88EA', 'QueryResults655BC675']);
+    expect(Object.keys(sandbox.template.findResources('AWS::Logs::LogGroup')).sort()).toEqual(expect.arrayContaining(['CurateJobLogs3066FC5E', 'DeliveryLogsAB0E43B0', 'EmrLogsD6C4659A']));
+    sandbox.template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: Match.objectLike({ Name: 'datalakecatalog4522c06e' }) });
   });
 });
 
