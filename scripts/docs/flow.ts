@@ -758,9 +758,10 @@ function sageMakerDetail(parameters: Json): string | undefined {
   if (containers.length > 1) {
     const mode = (parameters.InferenceExecutionConfig as { Mode?: Json } | undefined)?.Mode;
     const names = containers.map((ct) => {
-      const image = String((ct as { Image?: Json }).Image ?? '').split('/').pop()?.split(':')[0].replace(/^sagemaker-/, '');
-      const program = (ct as { Environment?: { SAGEMAKER_PROGRAM?: Json } }).Environment?.SAGEMAKER_PROGRAM;
-      return program ? `${String(program)} on ${image}` : image;
+      // An image URI is often built from the account and region (Fn::Join): its repository is the last path part.
+      const image = flatten((ct as { Image?: Json }).Image).split('/').pop()?.split(':')[0].replace(/^sagemaker-/, '');
+      const program = flatten((ct as { Environment?: { SAGEMAKER_PROGRAM?: Json } }).Environment?.SAGEMAKER_PROGRAM);
+      return program ? `${program} on ${image}` : image;
     });
     parts.push(`${mode === 'Serial' ? 'serial pipeline: ' : ''}${names.join(' → ')}`);
   } else if (scripts.length > 0) {

@@ -6,24 +6,26 @@
  * Why these limits (BUDGETS in scripts/docs/budget.ts), boxes / arrows per diagram:
  * - Data flow 14 / 20. The notes' figures have 5 to 9 boxes; a learner matches them to a diagram of
  *   the default deployment, which needs a few more (queues, functions, the buckets between steps).
- *   Before issue 16 the pages drew everything in one diagram: video 24 boxes / 34 arrows, speech
- *   19 / 30, sagemaker 20 / 26, which mermaid-cli rendered 3757, 3104 and 2949 px wide, shown at a
- *   quarter to a third of their size in a 900 px Markdown column, with the notes' chain lost among
- *   dead-letter queues and opt-in parts. Mermaid lays a flowchart out in ranks and widens it with
- *   every rank and every label, so the count bounds what a column can hold; the largest default
- *   deployment today (speech, 13 / 19) renders 2299 px wide.
+ *   Before issue 16 each page drew everything in one diagram: video 24 boxes / 34 arrows, speech
+ *   19 / 30, sagemaker 20 / 26, data lake 15 / 19 with its real-time part, which mermaid-cli
+ *   rendered 3757, 3104, 2949 and 1805 px wide: a quarter to a half of their size in a 900 px
+ *   Markdown column, the notes' chain lost among dead-letter queues and opt-in parts. Mermaid lays
+ *   a flowchart out in ranks and widens it with every rank and every label, so the count bounds
+ *   what a column can hold: today's largest (speech, 13 / 19) renders 2299 px wide, the longest
+ *   chain (video, 10 / 14 in nine ranks) 2632 px.
  * - Opt-in 10 / 12. An opt-in part is what one switch adds plus the boxes it attaches to, greyed:
- *   it is drawn to be small (today at most 8 / 7, video's live face search, 1202 px wide).
+ *   it is drawn to be small (today at most 8 / 7, video's live face search, 997 px wide; the
+ *   widest is the data lake's real-time part, 7 / 6, 1390 px).
  * - Workflow 28 / 32. A state diagram reads top down like the Step Functions console, so it may be
  *   longer than wide; what makes one illegible is branches side by side. The speech chain, the
  *   largest, has 35 states and 56 transitions in its definition; drawn with the plumbing folded it
- *   is 25 / 28 and renders 874 px wide, its full size in the column.
+ *   is 25 / 28 and renders 874 x 2125 px, its full size in the column.
  *
- * Today's counts (boxes / arrows, `npm run docs` prints them): datalake data flow 10 / 10; video data
- * flow 10 / 14, opt-in video.streaming 8 / 7; speech data flow 13 / 19, workflow 25 / 28; sagemaker
- * data flow 12 / 15, workflow TrainingStateMachine 13 / 12, workflow Tuning 5 / 4, opt-in
- * sagemaker.endpoint 5 / 3, opt-in sagemaker.notebook 7 / 5. Sizes measured with mermaid-cli
- * 11.17.0 and Chromium on 2026-12-01.
+ * Today's counts (boxes / arrows, `npm run docs` prints them): data lake data flow 10 / 10, opt-in
+ * datalake.realtime 7 / 6; video data flow 10 / 14, opt-in video.streaming 8 / 7; speech data flow
+ * 13 / 19, workflow 25 / 28; sagemaker data flow 12 / 15, workflow TrainingStateMachine 13 / 12,
+ * workflow Tuning 5 / 4, opt-in sagemaker.endpoint 5 / 3, opt-in sagemaker.notebook 7 / 5. Sizes
+ * measured with mermaid-cli 11.17.0 and Chromium 2026-12-01 (the SVG's natural width).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -453,10 +453,21 @@ describe('data-flow edges derived from a template', () => {
         iamResources: [models.arnForObjects('*')],
       });
       new sfn.StateMachine(s, 'Workflow', { definitionBody: sfn.DefinitionBody.fromChainable(train.next(model).next(readBack)) });
+      // A model resource whose image URIs are built from the account and region (Fn::Join in the template).
+      const role = new iam.Role(s, 'ModelRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+      new sagemaker.CfnModel(s, 'PipelineModel', {
+        executionRoleArn: role.roleArn,
+        inferenceExecutionConfig: { mode: 'Serial' },
+        containers: ['sagemaker-scikit-learn:1.2-1-cpu-py3', 'sagemaker-xgboost:1.7-1'].map((repo) => ({
+          image: `${s.account}.dkr.ecr.${s.region}.${s.urlSuffix}/${repo}`,
+          modelDataUrl: models.s3UrlForObject('model.tar.gz'),
+        })),
+      });
     });
-    const detail = (service: string) => g.nodes.find((n) => n.service === service)?.detail;
+    const detail = (service: string) => g.nodes.find((n) => n.service === service && !n.construct)?.detail;
     expect(detail('SageMaker training job')).toBe('train.py · Managed Spot · checkpoints');
     expect(detail('SageMaker model')).toBe('serial pipeline: preprocess.py on scikit-learn → train.py on xgboost');
+    expect(g.nodes.find((n) => n.construct === 'PipelineModel')?.detail).toBe('serial pipeline: scikit-learn → xgboost');
     // The machine reading back what its own job wrote: marked, so the layout does not start the flow at the bucket.
     const back = g.edges.find((e) => nameOf(g, e.from) === 'Models' && nameOf(g, e.to) === 'Workflow')!;
     expect(back).toMatchObject({ label: 'reads report.json', readsBack: true });
