@@ -1,8 +1,8 @@
 /**
  * npm run docs: synthesize the app and rewrite the generated regions of the docs from it:
  * each docs/<architecture>.md's diagrams (Mermaid data flow, workflows, opt-in parts, failure
- * paths) and acknowledgement table, and the README's table of architectures. Prose outside the
- * markers is never touched. Prints each diagram's boxes and arrows against the legibility budget
+ * paths), acknowledgement table and smoke-test plan (`integ` region, scripts/integ.ts), and the
+ * README's table of architectures. Prose outside the markers is never touched. Prints each diagram's boxes and arrows against the legibility budget
  * and, when Chromium is installed, renders every diagram to diagrams.out/*.png for review.
  *
  *   npm run docs                rewrite the regions (and render the PNGs)
@@ -18,6 +18,7 @@ import { BUDGETS, overBudget } from './docs/budget';
 import { architectureDiagrams } from './docs/diagrams';
 import { docsPageOf, documented, generateDocs } from './docs/generate';
 import { DiagramSource, findChromium, PNG_DIR, renderPngs, slug } from './docs/png';
+import { docs as integDocs } from './integ';
 
 const root = path.join(__dirname, '..');
 const cdkContext = (JSON.parse(fs.readFileSync(path.join(root, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
@@ -98,7 +99,11 @@ function main(argv: string[]): number {
 }
 
 try {
-  process.exitCode = main(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const code = main(argv);
+  // The smoke-test plans' regions, with the same --check (one npm script cannot pass its
+  // arguments to two commands).
+  process.exitCode = Math.max(code, integDocs(argv.includes('--check')));
 } catch (err) {
   console.error(err instanceof Error ? err.message : String(err));
   process.exitCode = 1;
