@@ -8,7 +8,7 @@
 import { byCodeUnit, FlowEdge, FlowGraph, FlowNode, Vpc } from './flow';
 
 export interface DrawnEdge extends FlowEdge {
-  /** Data moves both ways (a function that reads and writes a bucket): one edge with two heads, pointing the way `bothWays` chose. */
+  /** Data moves both ways (a function reads and writes a bucket): one edge, two heads, pointing the way `bothWays` chose. */
   readonly both?: boolean;
 }
 
@@ -70,10 +70,11 @@ const MOVES = new Set(['reads', 'writes']);
 /**
  * Which way a read-and-write pair points (the layout ranks its first node before the second):
  * from the node to the store when the node gets its data from elsewhere, a store, a queue or a
- * service (a training job reading its channels writes the artifact into Models), else from the store to the node that works on
- * what is in it (a function invoked by a workflow reads the transcript and writes its analysis).
+ * service (a training job reading its channels writes the artifact into Models); else from the
+ * store to the node that works on what is in it (a function a workflow invokes reads the
+ * transcript and writes its analysis).
  */
-function bothWays(read: FlowEdge, write: FlowEdge, edges: FlowEdge[], byId: Map<string, FlowNode>): { from: string; to: string } & FlowEdge {
+function bothWays(read: FlowEdge, write: FlowEdge, edges: FlowEdge[], byId: Map<string, FlowNode>): FlowEdge {
   const store = read.from;
   const node = read.to;
   const fedElsewhere = edges.some((x) => x.to === node && x.from !== store && x.style === 'data' && ['store', 'messaging', 'service'].includes(byId.get(x.from)?.kind ?? ''));
