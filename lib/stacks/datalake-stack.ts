@@ -215,6 +215,9 @@ export class DataLakeStack extends ArchitectureStack {
     keepLogicalId(catalog.database, 'Catalog');
     keepLogicalId(catalog.eventsTable, 'EventsTable');
     keepLogicalId(delivery.deliveryStream, 'DeliveryStream');
+    // Its source configuration names the role, and Firehose replaces a delivery stream whose
+    // source configuration changes: the role keeps its id so the stream is updated, not replaced.
+    keepLogicalId(delivery.role, 'DeliveryRole');
     keepLogicalId(delivery.logGroup, 'DeliveryLogs');
     keepLogicalId(delivery.logGroup.node.findChild('S3Destination'), 'DeliveryLogs/S3Destination');
     keepLogicalId(curation.job, 'CurateJob');
