@@ -28,6 +28,16 @@ export interface DeploymentProfile {
   readonly noncurrentVersionExpiration: Duration;
   /** KMS key deletion waiting period (7 is the minimum AWS allows). */
   readonly keyPendingWindow: Duration;
+  /** Data lake: how long Firehose buffers before it writes a Parquet file (60-900 s). */
+  readonly deliveryBufferInterval: Duration;
+  /** Data lake: schedule of the landing-CSV crawler (a Glue cron expression), none to run it on demand. */
+  readonly crawlerSchedule?: string;
+  /** Data lake: the most the EMR Serverless application may run at once (caps a runaway job's cost). */
+  readonly sparkMaximumCapacity: { readonly cpu: string; readonly memory: string };
+  /** Data lake, real-time opt-in: let Managed Service for Apache Flink add KPUs under load. */
+  readonly realtimeAutoScaling: boolean;
+  /** SageMaker opt-in endpoint: instances at rest and at most (auto scaling). */
+  readonly endpointInstances: { readonly min: number; readonly max: number };
 }
 
 export const PROFILES: Readonly<Record<ProfileName, DeploymentProfile>> = {
@@ -40,6 +50,13 @@ export const PROFILES: Readonly<Record<ProfileName, DeploymentProfile>> = {
     deletionProtection: false,
     noncurrentVersionExpiration: Duration.days(7),
     keyPendingWindow: Duration.days(7),
+    // See data quickly: a file a minute.
+    deliveryBufferInterval: Duration.seconds(60),
+    // Every crawl bills: run it on demand.
+    crawlerSchedule: undefined,
+    sparkMaximumCapacity: { cpu: '8 vCPU', memory: '32 GB' },
+    realtimeAutoScaling: false,
+    endpointInstances: { min: 1, max: 2 },
   },
   production: {
     name: 'production',
@@ -50,6 +67,13 @@ export const PROFILES: Readonly<Record<ProfileName, DeploymentProfile>> = {
     deletionProtection: true,
     noncurrentVersionExpiration: Duration.days(90),
     keyPendingWindow: Duration.days(30),
+    // Fewer, larger files.
+    deliveryBufferInterval: Duration.seconds(300),
+    crawlerSchedule: 'cron(0 3 * * ? *)',
+    sparkMaximumCapacity: { cpu: '64 vCPU', memory: '256 GB' },
+    realtimeAutoScaling: true,
+    // One instance in each of the two AZs, so an AZ can fail without an outage.
+    endpointInstances: { min: 2, max: 4 },
   },
 };
 

@@ -25,14 +25,14 @@ export interface FunctionLogGroupsProps {
 export class FunctionLogGroups implements IAspect {
   private scope?: Construct;
 
-  constructor(private readonly props: FunctionLogGroupsProps | (() => FunctionLogGroupsProps)) {}
+  constructor(private readonly props: FunctionLogGroupsProps) {}
 
   public visit(node: IConstruct): void {
     if (!(node instanceof CfnResource) || node.cfnResourceType !== 'AWS::Lambda::Function' || hasLoggingConfig(node)) {
       return;
     }
     const stack = Stack.of(node);
-    const props = typeof this.props === 'function' ? this.props() : this.props;
+    const props = this.props;
     this.scope ??= new Construct(stack, 'FunctionLogGroups');
     const group = new SecureLogGroup(this.scope, stack.getLogicalId(node), {
       encryptionKey: props.encryptionKey,

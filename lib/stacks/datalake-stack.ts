@@ -21,8 +21,6 @@ import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { keepLogicalId } from '../constructs/logical-id';
-import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
-import { SecureKey } from '../constructs/secure-key';
 import { Curation } from '../datalake/curation';
 import { EventCatalog } from '../datalake/event-catalog';
 import { EventStream } from '../datalake/event-stream';
@@ -50,12 +48,12 @@ export interface DataLakeStackProps extends ArchitectureStackProps {
   readonly shardCount?: number;
   /**
    * How long Firehose buffers before writing a file (60-900 s with dynamic partitioning).
-   * @default - 60 seconds in sandbox (see data quickly), 300 in production (fewer, larger files)
+   * @default - the profile's deliveryBufferInterval (60 s in sandbox, 300 s in production)
    */
   readonly bufferingInterval?: Duration;
   /**
    * Schedule of the landing-CSV crawler, a Glue cron expression.
-   * @default - none in sandbox (run it on demand: a schedule bills each run), daily at 03:00 UTC in production
+   * @default - the profile's crawlerSchedule (none in sandbox: a schedule bills each run; daily at 03:00 UTC in production)
    */
   readonly crawlerSchedule?: string;
   /**
@@ -70,7 +68,7 @@ export interface DataLakeStackProps extends ArchitectureStackProps {
   readonly glueWorkers?: number;
   /**
    * Upper bound of what the EMR Serverless application may run at once.
-   * @default - 8 vCPU / 32 GB in sandbox, 64 vCPU / 256 GB in production
+   * @default - the profile's sparkMaximumCapacity (8 vCPU / 32 GB in sandbox, 64 vCPU / 256 GB in production)
    */
   readonly emrMaximumCapacity?: { readonly cpu: string; readonly memory: string };
   /**
@@ -83,7 +81,6 @@ export interface DataLakeStackProps extends ArchitectureStackProps {
 
 /** The streaming data lake of the notes' Kinesis sample architecture. */
 export class DataLakeStack extends ArchitectureStack {
-  public readonly key: SecureKey;
   public readonly stream: kinesis.Stream;
   public readonly lakeBucket: s3.IBucket;
   /** Prefix of the curated zone in `lakeBucket` (ends with '/'). */
@@ -102,26 +99,13 @@ export class DataLakeStack extends ArchitectureStack {
   public readonly realtime?: RealtimeAnalytics;
 
   constructor(scope: Construct, id: string, props: DataLakeStackProps) {
-    super(scope, id, 'datalake', props);
+    super(scope, id, 'datalake', props, { protects: 'stream, buckets, logs, Glue, Athena results' });
     const { profile } = props;
-    const sandbox = profile.name === 'sandbox';
     const schema = loadEventSchema();
-    const logs = { logRetention: profile.logRetention, removalPolicy: profile.removalPolicy };
+    const { key, lifecycle } = this;
 
-    // Storage: one CMK, the lake bucket (zones are prefixes) and the Athena results bucket.
-    this.key = new SecureKey(this, 'Key', {
-      description: `Data lake key of ${this.stackName}: stream, buckets, logs, Glue, Athena results`,
-      removalPolicy: profile.removalPolicy,
-      pendingWindow: profile.keyPendingWindow,
-    });
-    const key = this.key;
-    const removal = { removalPolicy: profile.removalPolicy, autoDeleteObjects: profile.autoDeleteObjects };
-    const accessLogs = new AccessLogsBucket(this, 'AccessLogs', removal);
-    const lake = new SecureBucket(this, 'Lake', {
-      ...removal,
-      encryptionKey: key,
-      serverAccessLogsBucket: accessLogs,
-      noncurrentVersionExpiration: profile.noncurrentVersionExpiration,
+    // Storage: the lake bucket (zones are prefixes) and the Athena results bucket.
+    const lake = this.dataBucket('Lake', {
       lifecycleRules: [
         // Firehose's failed records are for diagnosis, not for keeping.
         { id: 'ExpireDeliveryErrors', prefix: ZONES.errors, expiration: Duration.days(30) },
@@ -129,10 +113,7 @@ export class DataLakeStack extends ArchitectureStack {
     });
     this.lakeBucket = lake;
     this.curatedS3Uri = lake.s3UrlForObject(ZONES.curated);
-    const results = new SecureBucket(this, 'QueryResults', {
-      ...removal,
-      encryptionKey: key,
-      serverAccessLogsBucket: accessLogs,
+    const results = this.dataBucket('QueryResults', {
       noncurrentVersionExpiration: Duration.days(1),
       // Athena results are caches of queries, re-runnable at will.
       lifecycleRules: [{ id: 'ExpireQueryResults', expiration: Duration.days(30) }],
@@ -160,23 +141,23 @@ export class DataLakeStack extends ArchitectureStack {
     this.database = catalog.database;
     this.eventsTable = catalog.eventsTable;
     const delivery = new ParquetDelivery(this, 'Delivery', {
-      ...logs,
+      ...lifecycle,
       source: ingest.stream,
       bucket: lake,
       encryptionKey: key,
       table: catalog.eventsTable,
       database: catalog.database,
       schema,
-      bufferingInterval: props.bufferingInterval ?? Duration.seconds(sandbox ? 60 : 300),
+      bufferingInterval: props.bufferingInterval ?? profile.deliveryBufferInterval,
     });
     this.deliveryStream = delivery.deliveryStream;
     const curation = new Curation(this, 'Curation', {
-      ...logs,
+      ...lifecycle,
       bucket: lake,
       encryptionKey: key,
       securityConfiguration: glueSecurity,
       glueWorkers: props.glueWorkers,
-      emrMaximumCapacity: props.emrMaximumCapacity ?? (sandbox ? { cpu: '8 vCPU', memory: '32 GB' } : undefined),
+      emrMaximumCapacity: props.emrMaximumCapacity ?? profile.sparkMaximumCapacity,
     });
     this.curateJob = curation.job;
     this.emrApplication = curation.emrApplication;
@@ -185,7 +166,7 @@ export class DataLakeStack extends ArchitectureStack {
       encryptionKey: key,
       database: catalog.database,
       securityConfiguration: glueSecurity,
-      schedule: props.crawlerSchedule ?? (sandbox ? undefined : 'cron(0 3 * * ? *)'),
+      schedule: props.crawlerSchedule ?? profile.crawlerSchedule,
     });
     const query = new QueryWorkgroup(this, 'Query', {
       resultsBucket: results,
@@ -198,13 +179,13 @@ export class DataLakeStack extends ArchitectureStack {
     this.workGroup = query.workGroup;
     if (props.realtime) {
       this.realtime = new RealtimeAnalytics(this, 'Realtime', {
-        ...logs,
+        ...lifecycle,
         stream: ingest.stream,
         bucket: lake,
         encryptionKey: key,
         database: catalog.database,
         parallelism: 1,
-        autoScaling: !sandbox,
+        autoScaling: profile.realtimeAutoScaling,
       });
     }
 
@@ -215,6 +196,9 @@ export class DataLakeStack extends ArchitectureStack {
     keepLogicalId(catalog.database, 'Catalog');
     keepLogicalId(catalog.eventsTable, 'EventsTable');
     keepLogicalId(delivery.deliveryStream, 'DeliveryStream');
+    // Its source configuration names the role, and Firehose replaces a delivery stream whose
+    // source configuration changes: the role keeps its id so the stream is updated, not replaced.
+    keepLogicalId(delivery.role, 'DeliveryRole');
     keepLogicalId(delivery.logGroup, 'DeliveryLogs');
     keepLogicalId(delivery.logGroup.node.findChild('S3Destination'), 'DeliveryLogs/S3Destination');
     keepLogicalId(curation.job, 'CurateJob');

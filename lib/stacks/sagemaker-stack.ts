@@ -18,8 +18,6 @@ import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { PrivateVpc } from '../constructs/private-vpc';
-import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
-import { SecureKey } from '../constructs/secure-key';
 import { SageMakerExecutionRole } from '../sagemaker/execution-role';
 import { RealtimeEndpoint } from '../sagemaker/hosting';
 import { LockedDownNotebook } from '../sagemaker/notebook';
@@ -80,13 +78,16 @@ export class SageMakerPlatformStack extends ArchitectureStack {
   public readonly resources: PlatformResources;
 
   constructor(scope: Construct, id: string, props: SageMakerPlatformStackProps) {
-    super(scope, id, 'sagemaker', props);
+    super(scope, id, 'sagemaker', props, { protects: 'SageMaker buckets, training volumes, artifacts, endpoint, notebook, logs' });
     const { profile } = props;
     if (props.endpoint && props.modelDataUrl === undefined) {
       throw new Error('sagemaker.endpoint=true needs -c sagemaker.modelDataUrl=s3://<models bucket>/training-output/<job>/output/model.tar.gz (the ModelDataUrl of a training run)');
     }
-    const { key, bucket, checkpoints, models, inference } = this.storage(props);
-    this.trainingData = props.trainingData ?? { bucket: bucket('TrainingData'), prefix: 'datasets/' };
+    const { key } = this;
+    this.trainingData = props.trainingData ?? { bucket: this.dataBucket('TrainingData'), prefix: 'datasets/' };
+    const checkpoints = this.dataBucket('Checkpoints');
+    const models = this.dataBucket('Models');
+    const inference = this.dataBucket('Inference');
 
     this.vpc = new PrivateVpc(this, 'Network', {
       encryptionKey: key,
@@ -111,8 +112,8 @@ export class SageMakerPlatformStack extends ArchitectureStack {
     const endpoint = props.endpoint ? new RealtimeEndpoint(this, 'Hosting', {
       ...platform,
       modelDataUrl: props.modelDataUrl!,
-      minInstances: profile.maxAzs,
-      maxInstances: profile.maxAzs * 2,
+      minInstances: profile.endpointInstances.min,
+      maxInstances: profile.endpointInstances.max,
     }) : undefined;
     // CreateModel and CreateEndpoint check the role's access to the artifact: its policy comes first.
     endpoint?.node.addDependency(execution.role);
@@ -136,25 +137,6 @@ export class SageMakerPlatformStack extends ArchitectureStack {
       new CfnOutput(this, 'NotebookName', { value: notebook.notebook.attrNotebookInstanceName });
     }
     this.addOutputs(platform, endpoint);
-  }
-
-  /** The key and the buckets, directly in the stack (stateful: their logical ids stay as they were). */
-  private storage(props: SageMakerPlatformStackProps) {
-    const { profile } = props;
-    const key = new SecureKey(this, 'Key', {
-      description: 'SageMaker platform: buckets, training volumes, artifacts, endpoint, notebook, logs',
-      removalPolicy: profile.removalPolicy,
-      pendingWindow: profile.keyPendingWindow,
-    });
-    const accessLogs = new AccessLogsBucket(this, 'AccessLogs', { removalPolicy: profile.removalPolicy, autoDeleteObjects: profile.autoDeleteObjects });
-    const bucket = (bucketId: string) => new SecureBucket(this, bucketId, {
-      encryptionKey: key,
-      serverAccessLogsBucket: accessLogs,
-      removalPolicy: profile.removalPolicy,
-      autoDeleteObjects: profile.autoDeleteObjects,
-      noncurrentVersionExpiration: profile.noncurrentVersionExpiration,
-    });
-    return { key, bucket, checkpoints: bucket('Checkpoints'), models: bucket('Models'), inference: bucket('Inference') };
   }
 
   /** What the CLI and a user need from a deployed platform (lib/sagemaker/cli.ts reads them). */

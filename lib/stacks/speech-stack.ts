@@ -18,8 +18,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
-import { SecureKey } from '../constructs/secure-key';
+import { SecureBucket } from '../constructs/secure-bucket';
 import { SecureLogGroup, vendedLogGroupName } from '../constructs/secure-log-group';
 import { acknowledge } from '../gates';
 import { ChainResult } from '../speech/chain-result';
@@ -82,7 +81,8 @@ export class SpeechChainStack extends ArchitectureStack {
   public readonly notifications: sns.Topic;
 
   constructor(scope: Construct, id: string, props: SpeechChainStackProps) {
-    super(scope, id, 'speech', props);
+    // EventBridge encrypts what it moves to the trigger's dead-letter queue on its own behalf, so it may use the key.
+    super(scope, id, 'speech', props, { protects: 'media, transcripts, results, speech, logs, queues and topic', servicePrincipals: ['events.amazonaws.com'] });
     const { profile } = props;
     const mediaPrefix = props.mediaPrefix ?? 'media/';
     const pollInterval = props.pollInterval ?? Duration.seconds(30);
@@ -93,24 +93,10 @@ export class SpeechChainStack extends ArchitectureStack {
     const spokenKeyPhrases = props.spokenKeyPhrases ?? 10;
     validate({ mediaPrefix, pollInterval, maxPolls, timeout, languageCode: props.languageCode, speechPollInterval, speechMaxPolls, spokenKeyPhrases });
 
-    // Stateful resources, at the top level so their logical ids never move. EventBridge encrypts
-    // what it moves to the trigger's dead-letter queue on its own behalf, so it may use the key.
-    const key = new SecureKey(this, 'Key', {
-      description: `${this.stackName}: media, transcripts, results, speech, logs, queues and topic`,
-      servicePrincipals: ['events.amazonaws.com'],
-      removalPolicy: profile.removalPolicy,
-      pendingWindow: profile.keyPendingWindow,
-    });
-    const accessLogs = new AccessLogsBucket(this, 'AccessLogs', { removalPolicy: profile.removalPolicy, autoDeleteObjects: profile.autoDeleteObjects });
-    const bucketProps = {
-      encryptionKey: key,
-      serverAccessLogsBucket: accessLogs,
-      removalPolicy: profile.removalPolicy,
-      autoDeleteObjects: profile.autoDeleteObjects,
-      noncurrentVersionExpiration: profile.noncurrentVersionExpiration,
-    };
-    this.mediaBucket = new SecureBucket(this, 'Media', bucketProps);
-    this.resultsBucket = new SecureBucket(this, 'Results', bucketProps);
+    // Stateful resources, at the top level so their logical ids never move.
+    const { key } = this;
+    this.mediaBucket = this.dataBucket('Media');
+    this.resultsBucket = this.dataBucket('Results');
     this.notifications = new sns.Topic(this, 'Notifications', { masterKey: key, enforceSSL: true });
 
     // The boxes of the diagram, left to right; every task's uncaught error ends in the failure path.

@@ -22,7 +22,6 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { ANALYSIS_NAMES, AnalysisName } from '../../lambda/video/analyses';
 import { IMAGE_ANALYSIS_NAMES, ImageAnalysisName } from '../../lambda/video/analyse-image';
-import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import { SecureKey } from '../constructs/secure-key';
 import { acknowledge } from '../gates';
 import { IMAGES_PREFIX, RESULTS_PREFIX, VIDEOS_PREFIX } from '../video/common';
@@ -75,28 +74,22 @@ export class VideoAnalysisStack extends ArchitectureStack {
   public readonly live?: LiveFaceSearch;
 
   constructor(scope: Construct, id: string, props: VideoAnalysisStackProps) {
-    super(scope, id, 'video', props);
+    super(scope, id, 'video', props, {
+      protects: 'videos, images, results, queues, topics, index, logs',
+      // SNS (topic -> encrypted queues) and EventBridge (rule -> encrypted queues) encrypt on their own behalf.
+      servicePrincipals: ['sns.amazonaws.com', 'events.amazonaws.com'],
+    });
     const { profile } = props;
     const analyses = props.analyses ?? ['labels', 'faces', 'moderation'];
     const imageAnalyses = props.imageAnalyses ?? [...IMAGE_ANALYSIS_NAMES];
     const flagThreshold = props.moderationFlagThreshold ?? 80;
     const maxConcurrentStarts = props.maxConcurrentStarts ?? 2;
     validate(analyses, imageAnalyses, flagThreshold, maxConcurrentStarts);
-    const part = { removalPolicy: profile.removalPolicy, logRetention: profile.logRetention };
+    const part = this.lifecycle;
 
     // Storage shared by every box; ids kept from the first version of the stack (stateful).
-    const key = new SecureKey(this, 'Key', {
-      description: `${this.stackName}: videos, images, results, queues, topics, index, logs`,
-      // SNS (topic -> encrypted queues) and EventBridge (rule -> encrypted queues) encrypt on their own behalf.
-      servicePrincipals: ['sns.amazonaws.com', 'events.amazonaws.com'],
-      removalPolicy: profile.removalPolicy,
-      pendingWindow: profile.keyPendingWindow,
-    });
-    const accessLogs = new AccessLogsBucket(this, 'AccessLogs', { removalPolicy: profile.removalPolicy, autoDeleteObjects: profile.autoDeleteObjects });
-    const bucket = new SecureBucket(this, 'Media', {
-      encryptionKey: key, serverAccessLogsBucket: accessLogs, removalPolicy: profile.removalPolicy,
-      autoDeleteObjects: profile.autoDeleteObjects, noncurrentVersionExpiration: profile.noncurrentVersionExpiration,
-    });
+    const { key } = this;
+    const bucket = this.dataBucket('Media');
     const index = videoIndex(this, key, profile);
 
     const channel = new CompletionChannel(this, 'Completion', { key, ...part, visibilityTimeout: Duration.minutes(30) });

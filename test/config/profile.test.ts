@@ -87,3 +87,34 @@ describe('defaultProfileNotice', () => {
     expect(defaultProfileNotice(undefined, undefined)).toBeUndefined();
   });
 });
+
+describe('one home for every profile difference', () => {
+  it('no code outside lib/config/ asks which profile it is in: it reads the profile\'s values', () => {
+    const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
+    const path = jest.requireActual<typeof import('node:path')>('node:path');
+    const root = path.join(__dirname, '../..');
+    const files = (dir: string): string[] => fs.readdirSync(path.join(root, dir), { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+    const asking = /profile\.name\s*[!=]==?|\.name\s*===?\s*'(sandbox|production)'|'(sandbox|production)'\s*===?/;
+    const offenders = [...files('lib'), ...files('bin')]
+      .filter((f) => !f.startsWith(path.join('lib', 'config')))
+      .filter((f) => asking.test(fs.readFileSync(path.join(root, f), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
+  it('sandbox is the cheap, throw-away side of every difference', () => {
+    const { sandbox, production } = PROFILES;
+    expect(sandbox.deliveryBufferInterval.toSeconds()).toBeLessThan(production.deliveryBufferInterval.toSeconds());
+    expect(sandbox.crawlerSchedule).toBeUndefined();
+    expect(production.crawlerSchedule).toMatch(/^cron\(/);
+    expect(parseInt(sandbox.sparkMaximumCapacity.cpu, 10)).toBeLessThan(parseInt(production.sparkMaximumCapacity.cpu, 10));
+    expect(sandbox.endpointInstances.min).toBe(1);
+    // Production keeps an endpoint instance in each AZ it spreads over.
+    expect(production.endpointInstances.min).toBe(production.maxAzs);
+    for (const p of [sandbox, production]) {
+      expect(p.endpointInstances.max).toBeGreaterThanOrEqual(p.endpointInstances.min);
+      expect(p.deliveryBufferInterval.toSeconds()).toBeGreaterThanOrEqual(60);
+      expect(p.deliveryBufferInterval.toSeconds()).toBeLessThanOrEqual(900);
+    }
+  });
+});

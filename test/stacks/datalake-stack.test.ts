@@ -312,6 +312,14 @@ describe('refactoring into constructs', () => {
     expect(Object.keys(production.template.findResources(type))).toEqual([id]);
   });
 
+  it('keeps the delivery role\'s logical id: the stream\'s source configuration names it, and a changed source configuration replaces the delivery stream', () => {
+    const roleId = 'DeliveryRole2A8B8F29';
+    expect(sandbox.template.toJSON().Resources[roleId]?.Type).toBe('AWS::IAM::Role');
+    sandbox.template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      KinesisStreamSourceConfiguration: Match.objectLike({ RoleARN: { 'Fn::GetAtt': [roleId, 'Arn'] } }),
+    });
+  });
+
   it('keeps the logical ids of the buckets and log groups, and the name of the database', () => {
     expect(Object.keys(sandbox.template.findResources('AWS::S3::Bucket')).sort()).toEqual(['AccessLogs8B620ECA', 'Lake5F1B88EA', 'QueryResults655BC675']);
     expect(Object.keys(sandbox.template.findResources('AWS::Logs::LogGroup')).sort()).toEqual(expect.arrayContaining(['CurateJobLogs3066FC5E', 'DeliveryLogsAB0E43B0', 'EmrLogsD6C4659A']));
