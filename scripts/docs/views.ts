@@ -69,16 +69,17 @@ const MOVES = new Set(['reads', 'writes']);
 
 /**
  * Which way a read-and-write pair points (the layout ranks its first node before the second):
- * from the node to the store when the node gets its data from elsewhere, a store, a queue or a
- * service (a training job reading its channels writes the artifact into Models); else from the
- * store to the node that works on what is in it (a function a workflow invokes reads the
- * transcript and writes its analysis).
+ * from the node to the store when the node is a job a service runs (what a SageMaker job writes
+ * is its output) or gets its data from elsewhere, a store, a queue or a service (a training job
+ * reading its channels writes the artifact into Models); else from the store to the node that
+ * works on what is in it (a function a workflow invokes reads the transcript, writes its analysis).
  */
 function bothWays(read: FlowEdge, write: FlowEdge, edges: FlowEdge[], byId: Map<string, FlowNode>): FlowEdge {
   const store = read.from;
   const node = read.to;
+  const job = byId.get(node)?.kind === 'service';
   const fedElsewhere = edges.some((x) => x.to === node && x.from !== store && x.style === 'data' && ['store', 'messaging', 'service'].includes(byId.get(x.from)?.kind ?? ''));
-  return fedElsewhere ? write : read;
+  return job || fedElsewhere ? write : read;
 }
 
 /** "Network/Vpc/S3" with detail "Gateway: s3" -> "S3 (gateway)"; "Interface: sagemaker.api" -> "sagemaker.api". */

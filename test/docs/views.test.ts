@@ -82,6 +82,19 @@ describe('what a data-flow diagram draws', () => {
     expect(links(speech.graph.edges)).toContain('Results -> Analyse: reads transcripts/, writes analyses/ (both ways)');
   });
 
+  it('points it from a job a service runs to the store it writes its output into', () => {
+    const evaluation = simplify({
+      nodes: [node('Workflow', 'compute'), node('Processing', 'service'), node('Models', 'store')],
+      edges: [
+        edge('Workflow', 'Processing', 'CreateProcessingJob'),
+        edge('Models', 'Processing', 'reads code input'),
+        edge('Processing', 'Models', 'writes evaluation output'),
+      ],
+      vpcs: [],
+    });
+    expect(links(evaluation.graph.edges)).toContain('Processing -> Models: reads code input, writes evaluation output (both ways)');
+  });
+
   it('writes the upload bucket first though results are written back into it, and the rest in the order data reaches it', () => {
     expect(flowOrder(graph).map((n) => n.id)).toEqual(['Media', 'StartQueue', 'Starter', 'Rekognition', 'Collector', 'Index']);
   });
