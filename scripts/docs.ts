@@ -1,17 +1,24 @@
 /**
  * npm run docs: synthesize the app and rewrite the generated regions of the docs from it:
- * each docs/<architecture>.md's data-flow diagram (Mermaid) and acknowledgement table, and the
- * README's table of architectures. Prose outside the markers is never touched.
+ * each docs/<architecture>.md's diagrams (Mermaid data flow, workflows, opt-in parts, failure
+ * paths), acknowledgement table and smoke-test plan (`integ` region, scripts/integ.ts), and the
+ * README's table of architectures. Prose outside the markers is never touched. Prints each diagram's boxes and arrows against the legibility budget
+ * and, when Chromium is installed, renders every diagram to diagrams.out/*.png for review.
  *
- *   npm run docs              rewrite the regions
- *   npm run docs -- --check   change nothing; exit 1 and name the files that are out of date
+ *   npm run docs                rewrite the regions (and render the PNGs)
+ *   npm run docs -- --no-png    the same without the PNGs
+ *   npm run docs -- --check     change nothing; exit 1 and name the files that are out of date
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { synthesizeArchitectures } from './docs/assembly';
+import { synthesizeArchitectures, Synthesized } from './docs/assembly';
+import { BUDGETS, overBudget } from './docs/budget';
+import { architectureDiagrams } from './docs/diagrams';
 import { docsPageOf, documented, generateDocs } from './docs/generate';
+import { DiagramSource, findChromium, PNG_DIR, renderPngs, slug } from './docs/png';
+import { docs as integDocs } from './integ';
 
 const root = path.join(__dirname, '..');
 const cdkContext = (JSON.parse(fs.readFileSync(path.join(root, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
@@ -25,11 +32,28 @@ function docsApp(context: Record<string, unknown>): App {
   });
 }
 
+/** Each diagram's counts against its budget, and the diagrams as PNG sources. */
+function diagramReport(synth: Synthesized): DiagramSource[] {
+  const sources: DiagramSource[] = [];
+  console.log('diagram                                              boxes  arrows  (budget)');
+  for (const stack of documented(synth)) {
+    architectureDiagrams(stack, synth).diagrams.forEach((d, i) => {
+      const budget = BUDGETS[d.kind];
+      const name = `${stack.architecture}-${i + 1}-${slug(d.title)}`;
+      const over = overBudget([{ name, ...d }]).length > 0 ? '  OVER BUDGET (test/docs/budget.test.ts)' : '';
+      console.log(`${name.padEnd(52)} ${String(d.nodes).padStart(5)} ${String(d.edges).padStart(7)}  (${budget.nodes}/${budget.edges})${over}`);
+      sources.push({ name, source: d.source });
+    });
+  }
+  return sources;
+}
+
 function main(argv: string[]): number {
   const check = argv.includes('--check');
-  const unknown = argv.filter((a) => a !== '--check');
+  const png = !check && !argv.includes('--no-png');
+  const unknown = argv.filter((a) => a !== '--check' && a !== '--no-png');
   if (unknown.length > 0) {
-    throw new Error(`Unknown argument(s) ${unknown.join(' ')}: use no argument or --check`);
+    throw new Error(`Unknown argument(s) ${unknown.join(' ')}: use no argument, --no-png or --check`);
   }
   const synth = synthesizeArchitectures(docsApp);
   const wanted = ['README.md', ...documented(synth).map((s) => docsPageOf(s.architecture))];
@@ -63,11 +87,23 @@ function main(argv: string[]): number {
   if (stale.length === 0) {
     console.log('docs are up to date');
   }
+  const sources = diagramReport(synth);
+  const chromium = findChromium();
+  if (png && chromium) {
+    const written = renderPngs(sources, path.join(root, PNG_DIR), chromium);
+    console.log(`${written.length} PNGs for review in ${PNG_DIR}/ (mermaid-cli with ${chromium})`);
+  } else if (png) {
+    console.log(`no PNGs: no Chromium found (apt-get install -y chromium, or set CHROMIUM_PATH) - they are for review only`);
+  }
   return missingPages.length > 0 ? 1 : 0;
 }
 
 try {
-  process.exitCode = main(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const code = main(argv);
+  // The smoke-test plans' regions, with the same --check (one npm script cannot pass its
+  // arguments to two commands).
+  process.exitCode = Math.max(code, integDocs(argv.includes('--check')));
 } catch (err) {
   console.error(err instanceof Error ? err.message : String(err));
   process.exitCode = 1;

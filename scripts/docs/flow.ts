@@ -17,7 +17,8 @@
  * What the template does not say (a handler that reads a bucket it was never granted, the key
  * prefixes a handler writes, the order of calls inside a handler) is not guessed.
  */
-import { CfnResource, CfnTemplate, Json, flatten, isObject, leaves, refsIn, tokensIn } from './template';
+import { CfnResource, CfnTemplate, definitionOf, Json, flatten, isObject, leaves, refsIn, tokensIn } from './template';
+import { movesWords, phraseFor, RESOURCE_ACTION_WORDS, s3Prefix, scheduleWords, SERVICE_GRANT_WORDS } from './vocabulary';
 
 export type NodeKind = 'store' | 'compute' | 'messaging' | 'service' | 'network' | 'other';
 export type EdgeStyle = 'data' | 'failure' | 'schema';
@@ -42,13 +43,26 @@ export interface FlowEdge {
   readonly to: string;
   label: string;
   readonly style: EdgeStyle;
+  /** Whether the template's wiring states the edge, or only an IAM grant implies it. */
+  readonly origin: 'wiring' | 'iam';
+  /**
+   * A state machine reading back what its own runs wrote (an evaluation report): data moves, but
+   * it is not where the flow starts, so the layout does not rank the machine after the store.
+   */
+  readsBack?: boolean;
 }
 
 export interface FlowGraph {
   readonly nodes: FlowNode[];
   readonly edges: FlowEdge[];
-  /** VPC subgraphs: id -> construct label. */
-  readonly vpcs: Array<{ id: string; construct: string }>;
+  /** VPC subgraphs: id -> construct label, and whether an internet gateway is attached to it. */
+  readonly vpcs: Vpc[];
+}
+
+export interface Vpc {
+  readonly id: string;
+  readonly construct: string;
+  readonly internetGateway?: boolean;
 }
 
 /** Logical id -> construct path relative to the stack (from the cloud assembly's metadata). */
@@ -83,6 +97,7 @@ const RESOURCE_LABELS: Record<string, [string, NodeKind]> = {
   'AWS::EMRServerless::Application': ['EMR Serverless', 'compute'],
   'AWS::KinesisAnalyticsV2::Application': ['Managed Service for Apache Flink', 'compute'],
   'AWS::ECR::Repository': ['ECR repository', 'store'],
+  'AWS::Rekognition::Collection': ['Rekognition face collection', 'store'],
 };
 
 const SERVICE_NAMES: Record<string, string> = {
@@ -113,9 +128,12 @@ const SERVICE_NAMES: Record<string, string> = {
 
 /** Actions that move no data between the resources of an architecture (encryption, logs, tracing, networking). */
 const IGNORED_SERVICES = new Set(['kms', 'logs', 'xray', 'iam', 'ec2', 'cloudwatch', 'events', 'sts', 'ecr', 'ssm', 'tag', 'cloudformation']);
-const READ = /^(Get(?!Bucket|Queue|.*Attributes$|.*Policy$|EncryptionConfiguration)|Receive|Query|Scan|BatchGet|Select|SubscribeToShard)/;
-/** Reads of metadata, not data: the Glue Data Catalog's definitions (a schema edge shows them where wired). */
-const METADATA_ACTIONS = /^glue:(Get|BatchGet)(Table|Database|Partition|Schema|Classifier|Crawler|Job)/;
+const READ = /^(Get(?!Bucket|Queue|.*Attributes$|.*Policy$|EncryptionConfiguration)|Receive|Query|Scan|BatchGet|Select|SubscribeToShard|Search)/;
+/**
+ * Reads of metadata, not data: the Glue Data Catalog's definitions (a schema edge shows them where
+ * wired); a Kinesis video stream's GetDataEndpoint, which returns the URL to read frames from.
+ */
+const METADATA_ACTIONS = /^(glue:(Get|BatchGet)(Table|Database|Partition|Schema|Classifier|Crawler|Job)|kinesisvideo:GetDataEndpoint$)/;
 /**
  * A role trusted by one of these services and attached to nothing acts as the template's one
  * resource of that service, when there is exactly one (EMR Serverless job runs get their role
@@ -188,7 +206,19 @@ class GraphBuilder {
     return logicalId;
   }
 
+  /** Service nodes that stand for one resource of the template (SageMaker endpoint -> the stack's endpoint). */
+  private readonly aliases = new Map<string, string>();
+
+  /** From now on, the service node `name` is the resource node `id`. */
+  alias(name: string, id: string): void {
+    this.aliases.set(name, id);
+  }
+
   serviceNode(name: string): string {
+    const alias = this.aliases.get(name);
+    if (alias) {
+      return alias;
+    }
     const id = `svc_${name.replace(/[^A-Za-z0-9]+/g, '_')}`;
     if (!this.nodes.has(id)) {
       this.nodes.set(id, { id, service: name, kind: 'service' });
@@ -200,7 +230,17 @@ class GraphBuilder {
     return this.nodes.get(id);
   }
 
-  /** Add an edge; a second edge between the same two nodes adds its label unless one is there. */
+  markReadBack(from: string | undefined, to: string | undefined): void {
+    const e = this.edges.get(`${from}>${to}`);
+    if (e) {
+      e.readsBack = true;
+    }
+  }
+
+  /**
+   * Add an edge; a second edge between the same two nodes adds its label unless one is there.
+   * Edges added after `freezeWiring` come from IAM.
+   */
   edge(from: string | undefined, to: string | undefined, label: string, style: EdgeStyle = 'data', onlyIfNew = false): void {
     if (!from || !to || from === to) {
       return;
@@ -213,13 +253,15 @@ class GraphBuilder {
       }
       return;
     }
-    this.edges.set(key, { from, to, label, style });
+    this.edges.set(key, { from, to, label, style, origin: this.frozen ? 'iam' : 'wiring' });
   }
 
   /** Pairs joined by the template's own wiring, in either direction: IAM edges do not repeat them. */
   private wiring = new Set<string>();
+  private frozen = false;
 
   freezeWiring(): void {
+    this.frozen = true;
     for (const e of this.edges.values()) {
       this.wiring.add(`${e.from}>${e.to}`).add(`${e.to}>${e.from}`);
     }
@@ -234,7 +276,7 @@ class GraphBuilder {
     return [...this.wiring].some((k) => k.startsWith(`${id}>`));
   }
 
-  result(vpcs: Array<{ id: string; construct: string }>): FlowGraph {
+  result(vpcs: Vpc[]): FlowGraph {
     const used = new Set<string>();
     for (const e of this.edges.values()) {
       used.add(e.from);
@@ -397,17 +439,21 @@ function taskStates(definition: Json): TaskState[] {
   return tasks;
 }
 
-/** "createTrainingJob.sync" -> "training job"; "startTranscriptionJob" -> undefined (one node per service). */
+/**
+ * The node a SageMaker call runs: "createTrainingJob" -> "SageMaker training job",
+ * "createModel" -> "SageMaker model", endpoint configurations and updates -> "SageMaker endpoint".
+ */
 function sageMakerNodeName(action: string): string {
   const base = action.replace(/\.(sync|waitForTaskToken)(:\d)?$/, '');
-  const m = base.match(/^(create|describe|stop|start|list|delete|update)(.+?)$/i);
+  const m = base.match(/^(create|describe|stop|start|list|delete|update|add)(.+?)s?$/i);
   const noun = (m ? m[2] : base)
     .replace(/HyperParameterTuningJob/, 'tuning job')
     .replace(/TransformJob/, 'batch transform job')
+    .replace(/EndpointConfig/, 'Endpoint')
     .replace(/([a-z])([A-Z])/g, '$1 $2')
     .toLowerCase();
-  if (/endpoint/.test(noun) || /model/.test(noun) || base === 'invokeEndpoint') {
-    return 'SageMaker hosting';
+  if (/^invokeEndpoint/i.test(base) || /^endpoint/.test(noun)) {
+    return 'SageMaker endpoint';
   }
   return `SageMaker ${noun}`;
 }
@@ -439,15 +485,25 @@ const S3_NOTIFICATION_KEYS: Array<[string, string]> = [
   ['TopicConfigurations', 'TopicArn'],
 ];
 
+/** "new objects in media/" for object-created events; the event names otherwise. */
+function objectEventWords(kinds: string[], prefixes: string[], suffixes: string[] = []): string {
+  const created = kinds.length === 0 || kinds.every((k) => /Object ?Created/i.test(k));
+  const what = created ? 'new objects' : kinds.join(', ');
+  const where = prefixes.length > 0 ? ` in ${prefixes.join(', ')}` : '';
+  const ending = suffixes.length > 0 ? ` ending ${suffixes.join(', ')}` : '';
+  return `${what}${where}${ending}`;
+}
+
 /** Bucket notifications, on the bucket itself or in CDK's Custom::S3BucketNotifications. */
 const s3Notifications = (c: WiringContext, bucket: string | undefined, p: Record<string, Json>) => {
   const config = (p.NotificationConfiguration ?? {}) as Record<string, Json>;
   for (const [list, key] of S3_NOTIFICATION_KEYS) {
     for (const entry of asList(config[list] as Json[] | undefined)) {
       const cfg = entry as Record<string, Json>;
-      const filters = leaves(cfg.Filter).filter((l) => l.path.includes('Value')).map((l) => l.text);
-      const kinds = asList(cfg.Events as Json[] | undefined).concat(cfg.Event ? [cfg.Event] : []);
-      c.g.edge(bucket, c.firstNode(cfg[key]), `notification ${[...kinds, ...filters].join(' ')}`.trim());
+      const rules = leaves(cfg.Filter).filter((l) => l.path.includes('Value'));
+      const kinds = asList(cfg.Events as Json[] | undefined).concat(cfg.Event ? [cfg.Event] : []).map(String);
+      const ruleOf = (name: string) => rules.filter((l) => String(l.item?.Name ?? '').toLowerCase() === name).map((l) => l.text);
+      c.g.edge(bucket, c.firstNode(cfg[key]), objectEventWords(kinds, ruleOf('prefix'), ruleOf('suffix')));
     }
   }
 };
@@ -459,7 +515,7 @@ const WIRING: Record<string, Wiring> = {
     const pattern = (p.EventPattern ?? {}) as Record<string, Json>;
     const sources = asList(pattern.source as Json[] | undefined).map(String);
     const detailTypes = asList(pattern['detail-type'] as Json[] | undefined).map(String);
-    const label = detailTypes.length > 0 ? detailTypes.join(' / ') : p.ScheduleExpression ? String(p.ScheduleExpression) : 'event';
+    const label = detailTypes.length > 0 ? detailTypes.join(' / ') : p.ScheduleExpression ? scheduleWords(String(p.ScheduleExpression)) : 'events';
     const detail = (pattern.detail ?? {}) as Record<string, Json>;
     const buckets = refsIn((detail.bucket as Record<string, Json> | undefined)?.name).map(c.node).filter((x): x is string => !!x);
     const prefix = leaves((detail.object as Record<string, Json> | undefined)?.key).map((l) => l.text);
@@ -470,26 +526,28 @@ const WIRING: Record<string, Wiring> = {
         : [c.node(id)];
     for (const target of asList(p.Targets as Json[] | undefined)) {
       const to = c.firstNode((target as { Arn?: Json }).Arn);
+      const words = buckets.length > 0 && detailTypes.every((t) => t === 'Object Created') ? objectEventWords(detailTypes, prefix) : label;
       for (const from of fromNodes) {
-        c.g.edge(from, to, prefix.length > 0 ? `${label} ${prefix.join(', ')}` : label);
+        c.g.edge(from, to, prefix.length > 0 && words === label ? `${label} ${prefix.join(', ')}` : words);
       }
-      c.g.edge(fromNodes[0], c.firstNode((target as { DeadLetterConfig?: { Arn?: Json } }).DeadLetterConfig?.Arn), 'undeliverable events', 'failure');
+      c.g.edge(fromNodes[0], c.firstNode((target as { DeadLetterConfig?: { Arn?: Json } }).DeadLetterConfig?.Arn), 'events EventBridge could not deliver', 'failure');
     }
   },
   'AWS::Lambda::EventSourceMapping': (c, _id, p) => {
-    c.g.edge(c.firstNode(p.EventSourceArn), c.firstNode(p.FunctionName), 'event source mapping');
+    const source = c.firstNode(p.EventSourceArn);
+    c.g.edge(source, c.firstNode(p.FunctionName), c.typeOf(source ?? '') === 'AWS::SQS::Queue' ? 'messages' : 'records');
     const onFailure = (p.DestinationConfig as { OnFailure?: { Destination?: Json } } | undefined)?.OnFailure?.Destination;
     c.g.edge(c.firstNode(p.FunctionName), c.firstNode(onFailure), 'failed batches', 'failure');
   },
   'AWS::SNS::Subscription': (c, _id, p) => {
-    c.g.edge(c.firstNode(p.TopicArn), c.firstNode(p.Endpoint), `subscription (${String(p.Protocol ?? '')})`);
+    c.g.edge(c.firstNode(p.TopicArn), c.firstNode(p.Endpoint), 'messages');
     const dlq = (p.RedrivePolicy as { deadLetterTargetArn?: Json } | undefined)?.deadLetterTargetArn;
     c.g.edge(c.firstNode(p.TopicArn), c.firstNode(dlq), 'undeliverable messages', 'failure');
   },
   'AWS::SNS::Topic': (c, id, p) => {
     for (const entry of asList(p.Subscription as Json[] | undefined)) {
       const sub = entry as { Endpoint?: Json; Protocol?: Json };
-      c.g.edge(c.node(id), c.firstNode(sub.Endpoint), `subscription (${String(sub.Protocol ?? '')})`);
+      c.g.edge(c.node(id), c.firstNode(sub.Endpoint), 'messages');
     }
   },
   'AWS::S3::Bucket': (c, id, p) => s3Notifications(c, c.node(id), p),
@@ -516,7 +574,7 @@ const WIRING: Record<string, Wiring> = {
   // Source stream in, bucket out; the Glue table is the schema of a Parquet/ORC conversion.
   'AWS::KinesisFirehose::DeliveryStream': (c, id, p) => {
     const me = c.node(id);
-    c.g.edge(c.firstNode((p.KinesisStreamSourceConfiguration as { KinesisStreamARN?: Json } | undefined)?.KinesisStreamARN), me, 'source stream');
+    c.g.edge(c.firstNode((p.KinesisStreamSourceConfiguration as { KinesisStreamARN?: Json } | undefined)?.KinesisStreamARN), me, 'records');
     const dest = (p.ExtendedS3DestinationConfiguration ?? p.S3DestinationConfiguration) as Record<string, Json> | undefined;
     if (!dest) {
       return;
@@ -524,15 +582,16 @@ const WIRING: Record<string, Wiring> = {
     const conversion = dest.DataFormatConversionConfiguration as Record<string, Json> | undefined;
     const enabled = conversion !== undefined && conversion.Enabled !== false;
     const out = (conversion?.OutputFormatConfiguration as { Serializer?: Record<string, Json> } | undefined)?.Serializer;
-    const format = out?.ParquetSerDe !== undefined ? ' as Parquet' : out?.OrcSerDe !== undefined ? ' as ORC' : '';
-    c.g.edge(me, c.firstNode(dest.BucketARN), `delivery${enabled ? format : ''}`);
+    const format = out?.ParquetSerDe !== undefined ? 'Parquet' : out?.OrcSerDe !== undefined ? 'ORC' : 'objects';
+    const prefix = typeof dest.Prefix === 'string' ? s3Prefix(dest.Prefix) : undefined;
+    c.g.edge(me, c.firstNode(dest.BucketARN), `writes ${enabled ? format : 'objects'}${prefix ? ` to ${prefix}` : ''}`);
     if (enabled) {
       const schema = conversion.SchemaConfiguration as Record<string, Json> | undefined;
       c.g.edge(c.firstNode(schema?.TableName) ?? c.firstNode(schema?.DatabaseName), me, 'schema for conversion', 'schema');
     }
     const processors = (dest.ProcessingConfiguration as { Processors?: Json } | undefined)?.Processors;
     for (const fn of refsIn(processors ?? null).filter((x) => c.typeOf(x) === 'AWS::Lambda::Function')) {
-      c.g.edge(me, c.node(fn), 'transform records');
+      c.g.edge(me, c.node(fn), 'records to transform');
     }
   },
   'AWS::Rekognition::StreamProcessor': (c, id, p) => {
@@ -543,14 +602,8 @@ const WIRING: Record<string, Wiring> = {
     c.g.edge(me, c.firstNode((p.S3Destination as { BucketName?: Json } | undefined)?.BucketName), 'results');
   },
   'AWS::StepFunctions::StateMachine': (c, id, p) => {
-    const text = p.DefinitionString !== undefined ? flatten(p.DefinitionString) : JSON.stringify(p.Definition ?? {});
-    // A reference that stands for a number or a boolean (a parameter in TimeoutSeconds) is not
-    // quoted in the JSON: quote it so the document parses.
-    const quoted = text.replace(/([:[,]\s*)(\{\{ref:[A-Za-z0-9]+\}\})/g, '$1"$2"');
-    let definition: Json;
-    try {
-      definition = JSON.parse(quoted) as Json;
-    } catch {
+    const definition = definitionOf(p);
+    if (definition === undefined) {
       // Built from intrinsics this reader does not know: say so on the machine rather than guess its tasks.
       const n = c.g.node(c.node(id) ?? '');
       if (n) {
@@ -558,23 +611,30 @@ const WIRING: Record<string, Wiring> = {
       }
       return;
     }
-    for (const task of taskStates(definition)) {
-      stateMachineTask(c, c.node(id), task);
-    }
+    stateMachineTasks(c, c.node(id), taskStates(definition));
   },
   // Job arguments name their data; the argument's name says whether the job reads or writes it.
   'AWS::Glue::Job': (c, id, p) => {
     const me = c.node(id);
+    // One edge per bucket and direction, saying which prefixes move: "reads raw/, landing/".
+    const prefixes = new Map<string, string[]>();
     for (const [key, value] of Object.entries((p.DefaultArguments ?? {}) as Record<string, Json>)) {
       if (/temp|log|script|extra|jars|py-files|conf/i.test(key)) {
         continue;
       }
       for (const ref of refsIn(value).map(c.node).filter((x): x is string => !!x)) {
-        if (WRITE_KEY.test(key)) {
-          c.g.edge(me, ref, key.replace(/^--/, ''));
-        } else {
-          c.g.edge(ref, me, key.replace(/^--/, ''));
-        }
+        const k = `${WRITE_KEY.test(key) ? 'writes' : 'reads'}>${ref}`;
+        const prefix = s3Prefix(flatten(value));
+        prefixes.set(k, [...(prefixes.get(k) ?? []), ...(prefix ? [prefix] : [])]);
+      }
+    }
+    for (const [k, list] of prefixes) {
+      const [verb, ref] = k.split('>');
+      const label = list.length > 0 ? `${verb} ${list.join(', ')}` : verb;
+      if (verb === 'writes') {
+        c.g.edge(me, ref, label);
+      } else {
+        c.g.edge(ref, me, label);
       }
     }
   },
@@ -582,7 +642,8 @@ const WIRING: Record<string, Wiring> = {
     const me = c.node(id);
     const targets = (p.Targets ?? {}) as Record<string, Json>;
     for (const t of asList(targets.S3Targets as Json[] | undefined)) {
-      c.g.edge(c.firstNode((t as { Path?: Json }).Path), me, 'crawls');
+      const prefix = s3Prefix(flatten((t as { Path?: Json }).Path));
+      c.g.edge(c.firstNode((t as { Path?: Json }).Path), me, prefix ? `crawls ${prefix}` : 'crawls');
     }
     for (const table of refsIn((targets.CatalogTargets ?? null) as Json)) {
       c.g.edge(c.node(table), me, 'crawls');
@@ -595,7 +656,7 @@ const WIRING: Record<string, Wiring> = {
   },
   'AWS::Athena::WorkGroup': (c, id, p) => {
     const config = (p.WorkGroupConfiguration ?? {}) as { ResultConfiguration?: { OutputLocation?: Json } };
-    c.g.edge(c.node(id), c.firstNode(config.ResultConfiguration?.OutputLocation), 'query results');
+    c.g.edge(c.node(id), c.firstNode(config.ResultConfiguration?.OutputLocation), 'writes query results');
   },
   // Athena reads the tables a saved query names (by their literal name), else its database.
   'AWS::Athena::NamedQuery': (c, _id, p) => {
@@ -608,10 +669,14 @@ const WIRING: Record<string, Wiring> = {
       })
       .map(([tableId]) => c.node(tableId));
     for (const from of tables.length > 0 ? tables : [c.firstNode(p.Database)]) {
-      c.g.edge(from, c.firstNode(p.WorkGroup), 'named queries');
+      c.g.edge(from, c.firstNode(p.WorkGroup), 'read by named queries');
     }
   },
   'AWS::SageMaker::Model': (c, id, p) => {
+    const n = c.g.node(c.node(id) ?? '');
+    if (n) {
+      n.detail = sageMakerDetail(p as Json);
+    }
     for (const container of [p.PrimaryContainer, ...asList(p.Containers as Json[] | undefined)]) {
       c.g.edge(c.firstNode((container as { ModelDataUrl?: Json } | undefined)?.ModelDataUrl), c.node(id), 'model artifact');
     }
@@ -622,7 +687,7 @@ const WIRING: Record<string, Wiring> = {
     for (const variant of asList(config.ProductionVariants as Json[] | undefined)) {
       c.g.edge(c.firstNode((variant as { ModelName?: Json }).ModelName), c.node(id), 'serves');
     }
-    c.g.edge(c.node(id), c.firstNode((config.DataCaptureConfig as { DestinationS3Uri?: Json } | undefined)?.DestinationS3Uri), 'data capture');
+    c.g.edge(c.node(id), c.firstNode((config.DataCaptureConfig as { DestinationS3Uri?: Json } | undefined)?.DestinationS3Uri), 'writes captured requests');
   },
   'AWS::EC2::VPCEndpoint': (c, id, p) => {
     const n = c.g.node(c.node(id) ?? '');
@@ -658,6 +723,90 @@ export function deriveFlow(template: CfnTemplate, paths: ConstructPaths = {}): F
   return g.result(vpcs);
 }
 
+/** A Task's integration: "arn:aws:states:::aws-sdk:s3:putObject" -> { service: "s3", action: "putObject" }. */
+export function integrationOf(resource: string): { service: string; action: string; pattern?: string } | undefined {
+  const m = resource.match(/^arn:[^:]+:states:::(.+)$/);
+  if (!m) {
+    return undefined;
+  }
+  const parts = m[1].split(':');
+  const sdk = parts[0] === 'aws-sdk';
+  const full = (sdk ? parts[2] : parts[1]) ?? '';
+  const [action, pattern] = full.split('.');
+  return { service: sdk ? parts[1] : parts[0], action, pattern };
+}
+
+/** "putObject" -> "PutObject"; with ".sync" the words say the machine waits for the job. */
+function callWords(action: string, pattern?: string): string {
+  const verb = action.charAt(0).toUpperCase() + action.slice(1);
+  return pattern === 'sync' ? `${verb} (waits)` : pattern?.startsWith('waitForTaskToken') ? `${verb} (task token)` : verb;
+}
+
+/**
+ * What a SageMaker job node's parameters say about it: the script it runs, Managed Spot Training
+ * and checkpoints, the tuning strategy, a serial inference pipeline's containers.
+ */
+function sageMakerDetail(parameters: Json): string | undefined {
+  if (!isObject(parameters)) {
+    return undefined;
+  }
+  const texts = leaves(parameters);
+  const parts: string[] = [];
+  const scripts = [...new Set(texts.filter((l) => /(^"?|\/)[\w-]+\.py"?$/.test(l.text)).map((l) => l.text.replace(/"/g, '').split('/').pop()!))];
+  const spec = (parameters.TrainingJobDefinition ?? parameters) as Record<string, Json>;
+  const containers = asList(parameters.Containers as Json[] | undefined);
+  if (containers.length > 1) {
+    const mode = (parameters.InferenceExecutionConfig as { Mode?: Json } | undefined)?.Mode;
+    const names = containers.map((ct) => {
+      // An image URI is often built from the account and region (Fn::Join): its repository is the last path part.
+      const image = flatten((ct as { Image?: Json }).Image).split('/').pop()?.split(':')[0].replace(/^sagemaker-/, '');
+      const program = flatten((ct as { Environment?: { SAGEMAKER_PROGRAM?: Json } }).Environment?.SAGEMAKER_PROGRAM);
+      return program ? `${program} on ${image}` : image;
+    });
+    parts.push(`${mode === 'Serial' ? 'serial pipeline: ' : ''}${names.join(' → ')}`);
+  } else if (scripts.length > 0) {
+    parts.push(scripts.join(', '));
+  }
+  const strategy = (parameters.HyperParameterTuningJobConfig as { Strategy?: Json } | undefined)?.Strategy;
+  if (typeof strategy === 'string') {
+    parts.push(`${strategy} search`);
+  }
+  if (spec.EnableManagedSpotTraining === true) {
+    parts.push('Managed Spot');
+  }
+  if (spec.CheckpointConfig !== undefined) {
+    parts.push('checkpoints');
+  }
+  return parts.length > 0 ? parts.join(' · ') : undefined;
+}
+
+/**
+ * Edges of a state machine's Task states: to the function, resource or service each calls, and
+ * the data its parameters name. Tasks that act on a resource of their own service (UpdateEndpoint
+ * on the stack's endpoint) are drawn to that resource, together with the other tasks of the same
+ * kind (CreateEndpointConfig for that endpoint).
+ */
+function stateMachineTasks(c: WiringContext, machine: string | undefined, tasks: TaskState[]): void {
+  const { typeOf } = c;
+  const cfnService = (id: string) => (typeOf(id) ?? '').split('::')[1]?.toLowerCase();
+  for (const task of tasks) {
+    const call = integrationOf(task.resource);
+    if (call && !RESOURCE_SERVICES.has(call.service) && call.service !== 'lambda') {
+      const own = leaves(task.parameters).flatMap((l) => tokensIn(l.text)).find((r) => cfnService(r) === call.service && c.node(r));
+      if (own) {
+        c.g.alias(nodeNameOf(call.service, call.action), c.node(own)!);
+      }
+    }
+  }
+  for (const task of tasks) {
+    stateMachineTask(c, machine, task);
+  }
+}
+
+function nodeNameOf(service: string, action: string): string {
+  return service === 'sagemaker' ? sageMakerNodeName(action) : serviceName(service);
+}
+
 /** Edges of one Task state: to the function or service it calls, and the data its parameters name. */
 function stateMachineTask(c: WiringContext, machine: string | undefined, task: TaskState): void {
   const { g, node, typeOf, passedRoles } = c;
@@ -675,25 +824,22 @@ function stateMachineTask(c: WiringContext, machine: string | undefined, task: T
   if (direct.length > 0) {
     rolesPassedTo();
     // A Lambda ARN as the Resource: the legacy way to invoke a function.
-    g.edge(machine, node(direct[0]), task.name);
+    g.edge(machine, node(direct[0]), 'invokes');
     return;
   }
-  const m = task.resource.match(/^arn:[^:]+:states:::(.+)$/);
-  if (!m) {
+  const call = integrationOf(task.resource);
+  if (!call) {
     return;
   }
-  const parts = m[1].split(':');
-  const sdk = parts[0] === 'aws-sdk';
-  const service = sdk ? parts[1] : parts[0];
-  const action = (sdk ? parts[2] : parts[1]) ?? '';
-  const verb = action.charAt(0).toUpperCase() + action.slice(1).replace(/\.(sync|waitForTaskToken)(:\d)?$/, '');
+  const { service, action, pattern } = call;
+  const verb = action.charAt(0).toUpperCase() + action.slice(1);
   const refs = (filter: (path: string[]) => boolean) =>
     paramLeaves.filter((l) => filter(l.path)).flatMap((l) => tokensIn(l.text)).map(node).filter((x): x is string => !!x);
 
   if (service === 'lambda' && /^invoke/.test(action)) {
     rolesPassedTo();
     for (const fn of refs((path) => path.some((k) => /^FunctionName/.test(k)))) {
-      g.edge(machine, fn, task.name);
+      g.edge(machine, fn, 'invokes');
     }
     return;
   }
@@ -701,37 +847,54 @@ function stateMachineTask(c: WiringContext, machine: string | undefined, task: T
     rolesPassedTo();
     const targets = refs(() => true);
     const reads = READ.test(verb);
+    const words = RESOURCE_ACTION_WORDS[`${service}:${verb}`] ?? (reads ? 'reads' : WRITE.test(verb) ? 'writes' : verb);
+    // An object the task names by a fixed file name ("evaluation.json") says what moves.
+    const key = service === 's3' ? paramLeaves.find((l) => l.path[0]?.replace(/\.\$$/, '') === 'Key')?.text : undefined;
+    const file = key?.replace(/^States\.Format\('([^']*)'.*$/, '$1').split('/').pop();
+    const named = file && /^[\w-]+\.[A-Za-z0-9]{2,5}$/.test(file) ? `${words} ${file}` : words;
     if (targets.length === 0) {
-      g.edge(machine, g.serviceNode(serviceName(service)), task.name);
+      g.edge(machine, g.serviceNode(serviceName(service)), callWords(action, pattern));
     }
     for (const t of targets) {
       if (reads) {
-        g.edge(t, machine, task.name);
+        g.edge(t, machine, named);
+        g.markReadBack(t, machine);
       } else {
-        g.edge(machine, t, task.name);
+        g.edge(machine, t, named);
       }
     }
     return;
   }
-  const svcNode = g.serviceNode(service === 'sagemaker' ? sageMakerNodeName(action) : serviceName(service));
-  g.edge(machine, svcNode, task.name);
+  const name = nodeNameOf(service, action);
+  const svcNode = g.serviceNode(name);
+  // The job node says which job; the workflow diagram says the machine waits for it (.sync).
+  g.edge(machine, svcNode, verb);
   rolesPassedTo(svcNode);
+  const n = g.node(svcNode);
+  if (n && service === 'sagemaker' && n.kind === 'service') {
+    n.detail = n.detail ?? sageMakerDetail(task.parameters);
+  }
   const jobRefs = g.jobRefs.get(svcNode) ?? new Set<string>();
   paramLeaves.flatMap((l) => tokensIn(l.text)).forEach((r) => jobRefs.add(r));
   g.jobRefs.set(svcNode, jobRefs);
-  const cfnService = (id: string) => (typeOf(id) ?? '').split('::')[1]?.toLowerCase();
+  // What each parameter carries ("transcript", "train channel"), gathered per resource and direction.
+  const moves = new Map<string, string[]>();
   for (const leaf of paramLeaves) {
-    // The parameter's own name ("OutputBucketName", "S3Uri") says what the value is for.
-    const name = (leaf.path[leaf.path.length - 1] ?? '').replace(/\.\$$/, '');
+    const writes = leaf.path.some((k) => WRITE_KEY.test(k));
+    const noun = phraseFor(`${service}:${action}`, leaf);
     for (const ref of tokensIn(leaf.text).map(node).filter((x): x is string => !!x)) {
-      if (cfnService(ref) === service) {
-        // The task acts on a resource of its own service (UpdateEndpoint on the stack's endpoint).
-        g.edge(svcNode, ref, task.name);
-      } else if (leaf.path.some((k) => WRITE_KEY.test(k))) {
-        g.edge(svcNode, ref, name);
-      } else {
-        g.edge(ref, svcNode, name);
+      if (ref !== svcNode) {
+        const key = `${writes ? 'writes' : 'reads'}>${ref}`;
+        moves.set(key, [...(moves.get(key) ?? []), ...(noun ? [noun] : [])]);
       }
+    }
+  }
+  for (const [key, nouns] of moves) {
+    const [verb, ref] = key.split('>') as ['reads' | 'writes', string];
+    if (verb === 'writes') {
+      g.edge(svcNode, ref, movesWords(verb, nouns));
+    } else {
+      g.edge(ref, svcNode, movesWords(verb, nouns));
     }
   }
 }
@@ -756,12 +919,16 @@ function iamEdges(
     // not what each does: it draws edges only for those the template's wiring left unconnected.
     const shared = attached.length + receivers.length > 1;
     const principals = [...attached, ...receivers].filter((p) => !shared || !g.hasWiredEdge(p));
+    /** Principals that are a service acting on its own behalf, with its prefix ("rekognition"). */
+    const serviceOf = new Map<string, string>();
     if ((attached.length === 0 && receivers.length === 0) || (passedRoles.has(role) && receivers.length === 0)) {
       // Nothing in the template runs as this role: the service that assumes it acts with it
       // (EventBridge's target roles are already drawn as the rule's edges).
       for (const s of trusted.filter((t) => !['lambda', 'states', 'events', 'scheduler'].includes(t))) {
         const only = Object.entries(resources).filter(([id, r]) => !skip.has(id) && (SERVICE_RESOURCE_TYPES[s] ?? []).includes(r.Type));
-        principals.push(only.length === 1 ? node(only[0][0])! : g.serviceNode(serviceName(s)));
+        const principal = only.length === 1 ? node(only[0][0])! : g.serviceNode(serviceName(s));
+        principals.push(principal);
+        serviceOf.set(principal, s);
       }
     }
     const labels = new Map<string, Set<string>>();
@@ -769,6 +936,9 @@ function iamEdges(
       const key = `${from}>${to}`;
       labels.set(key, (labels.get(key) ?? new Set()).add(label));
     };
+    /** What an action on a resource moves, in words ("reads", "publishes", "job completion"). */
+    const resourceWords = (principal: string, svc: string, verb: string, reads: boolean) =>
+      SERVICE_GRANT_WORDS[`${serviceOf.get(principal)}:${svc}:${verb}`] ?? RESOURCE_ACTION_WORDS[`${svc}:${verb}`] ?? (reads ? 'reads' : 'writes');
     for (const st of statements) {
       if (st.Effect !== 'Allow') {
         continue;
@@ -785,6 +955,8 @@ function iamEdges(
           continue;
         }
         const targets = refsIn(st.Resource ?? null).map(node).filter((x): x is string => !!x);
+        // An S3 grant on a key prefix says which objects move: "writes frames/".
+        const prefixes = svc === 's3' ? objectPrefixes(st.Resource ?? null) : [];
         for (const principal of principals) {
           if (targets.length === 0) {
             if (!RESOURCE_SERVICES.has(svc) || svc === 'glue') {
@@ -799,10 +971,11 @@ function iamEdges(
             continue;
           }
           for (const t of targets) {
+            const where = prefixes.length > 0 ? ` ${prefixes.join(', ')}` : '';
             if (reads) {
-              addLabel(t, principal, `${READ_WORD}${verb}`);
+              addLabel(t, principal, `${ON_RESOURCE}${resourceWords(principal, svc, verb, true)}${where}`);
             } else {
-              addLabel(principal, t, `${WRITE_WORD}${verb}`);
+              addLabel(principal, t, `${ON_RESOURCE}${resourceWords(principal, svc, verb, false)}${where}`);
             }
           }
         }
@@ -818,27 +991,42 @@ function iamEdges(
   }
 }
 
-const READ_WORD = 'read:';
-const WRITE_WORD = 'write:';
+const ON_RESOURCE = 'resource:';
 
 /**
- * Label of an IAM-derived edge: the actions when they are few and say something (Publish,
- * StartExecution, StartLabelDetection), "read"/"write" for a grant's family of actions on a resource.
+ * The key prefixes an S3 statement's object ARNs name (`${Bucket.Arn}/frames/*` -> `frames/`), or
+ * nothing when any of them covers the whole bucket (then the grant says nothing about which objects).
+ */
+function objectPrefixes(resource: Json): string[] {
+  const arns = (Array.isArray(resource) ? resource : [resource]).map(flatten).filter((a) => /\{\{ref:[A-Za-z0-9]+\}\}\//.test(a));
+  const prefixes = arns.map((a) => a.replace(/^.*?\{\{ref:[A-Za-z0-9]+\}\}\//, '').replace(/\*$/, ''));
+  return prefixes.length > 0 && prefixes.every((x) => x.length > 0 && x.endsWith('/')) ? [...new Set(prefixes)].sort(byCodeUnit) : [];
+}
+
+/**
+ * Label of an IAM-derived edge: on a resource, what the grant moves ("reads", "writes",
+ * "publishes"); to a service, the API actions allowed (StartLabelDetection), the first two and a count.
  */
 function iamLabel(labels: string[]): string {
-  const onResource = labels.some((l) => l.startsWith(READ_WORD) || l.startsWith(WRITE_WORD));
-  const verbs = [...new Set(labels.map((l) => l.replace(READ_WORD, '').replace(WRITE_WORD, '')))].sort();
-  if (onResource) {
-    if (verbs.length <= 2 && !verbs.some((v) => /Object$/.test(v) || v === '')) {
-      return verbs.join(', ');
+  const words = [...new Set(labels.map((l) => l.replace(ON_RESOURCE, '')))].sort(byCodeUnit);
+  if (labels.some((l) => l.startsWith(ON_RESOURCE))) {
+    // One phrase per verb: the prefixes of every statement ("reads transcripts/, translations/"),
+    // none when a statement covers the whole bucket or when more than two would crowd the edge.
+    const byVerb = new Map<string, string[]>();
+    for (const w of words) {
+      const [verb, ...rest] = w.split(' ');
+      byVerb.set(verb, [...(byVerb.get(verb) ?? []), rest.join(' ')]);
     }
-    return labels[0].startsWith(READ_WORD) ? 'read' : 'write';
+    return [...byVerb].map(([verb, places]) => {
+      const prefixes = [...new Set(places.flatMap((p) => p.split(', ')))].sort(byCodeUnit);
+      return prefixes.includes('') || prefixes.length > 2 ? verb : `${verb} ${prefixes.join(', ')}`;
+    }).join(', ');
   }
-  return verbs.length > 3 ? `${verbs.slice(0, 3).join(', ')} +${verbs.length - 3}` : verbs.join(', ');
+  return words.length > 2 ? `${words.slice(0, 2).join(', ')} +${words.length - 2}` : words.join(', ');
 }
 
 /** Put nodes in the VPC whose subnets or security groups they name. */
-function placeInVpcs(g: GraphBuilder, resources: Record<string, CfnResource>, paths: ConstructPaths): Array<{ id: string; construct: string }> {
+function placeInVpcs(g: GraphBuilder, resources: Record<string, CfnResource>, paths: ConstructPaths): Vpc[] {
   const vpcs = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::EC2::VPC').map(([id]) => id);
   if (vpcs.length === 0) {
     return [];
@@ -874,5 +1062,10 @@ function placeInVpcs(g: GraphBuilder, resources: Record<string, CfnResource>, pa
       n.vpc = v;
     }
   }
-  return vpcs.map((v) => ({ id: v, construct: constructLabel(paths[v], v) }));
+  const attached = new Set(
+    Object.values(resources)
+      .filter((r) => r.Type === 'AWS::EC2::VPCGatewayAttachment' && r.Properties?.InternetGatewayId !== undefined)
+      .flatMap((r) => refsIn(r.Properties?.VpcId ?? null)),
+  );
+  return vpcs.map((v) => ({ id: v, construct: constructLabel(paths[v], v), internetGateway: attached.has(v) }));
 }

@@ -5,9 +5,9 @@
  */
 import { DISABLED_GUARD_RULES } from '../../lib/gates';
 import { Acknowledgement, StackDoc, Synthesized } from './assembly';
-import { byCodeUnit, deriveFlow, FlowGraph } from './flow';
+import { architectureDiagrams, diagramsMarkdown } from './diagrams';
+import { byCodeUnit } from './flow';
 import { cell, readRegion, summaryOf, titleOf, writeRegion } from './markdown';
-import { renderMermaid } from './mermaid';
 
 /**
  * Stacks with an architecture tag that get no page, with the reason (e.g. a scaffold that exists
@@ -16,41 +16,6 @@ import { renderMermaid } from './mermaid';
 export const UNDOCUMENTED_ARCHITECTURES: Readonly<Record<string, string>> = {};
 
 export const docsPageOf = (architecture: string): string => `docs/${architecture}.md`;
-
-/**
- * The diagram of one architecture: the full graph, opt-in-only nodes marked with the switches
- * that bring them (from the one-switch syntheses when the architecture has several switches).
- */
-export function diagramOf(
-  stack: StackDoc,
-  withOptIns: StackDoc | undefined,
-  optIns: string[],
-  solo: Readonly<Record<string, StackDoc[]>> = {},
-): FlowGraph {
-  const base = deriveFlow(stack.template, stack.paths);
-  if (!withOptIns) {
-    return base;
-  }
-  const full = deriveFlow(withOptIns.template, withOptIns.paths);
-  const inBase = new Set(base.nodes.map((n) => n.id));
-  const switches = optIns.filter((o) => o.startsWith(`${stack.architecture}.`));
-  const soloNodes = new Map(
-    switches
-      .filter((o) => solo[o])
-      .map((o) => {
-        const s = solo[o].find((x) => x.artifactId === stack.artifactId);
-        const ids = new Set([...Object.keys(s?.template.Resources ?? {}), ...(s ? deriveFlow(s.template, s.paths).nodes.map((n) => n.id) : [])]);
-        return [o, ids] as const;
-      }),
-  );
-  for (const n of full.nodes) {
-    if (!inBase.has(n.id)) {
-      const bringing = switches.filter((o) => soloNodes.get(o)?.has(n.id));
-      n.optIn = (bringing.length > 0 ? bringing : switches).map((o) => `-c ${o}=true`).join(' / ') || 'opt-in';
-    }
-  }
-  return full;
-}
 
 /** Acknowledgement table: one row per construct and reason, every rule it covers. */
 export function acknowledgementTable(acks: Acknowledgement[], optInOnly: Acknowledgement[] = []): string {
@@ -90,7 +55,7 @@ export function pageRegions(stack: StackDoc, synth: Synthesized): { diagram: str
   const skipped = Object.entries(synth.skippedOptIns ?? {}).filter(([name]) => name.startsWith(`${stack.architecture}.`));
   const notDrawn = skipped.map(([name, why]) => `\n\nNot drawn: the parts behind \`-c ${name}=true\` (the app does not synthesize with it alone: ${why}).`).join('');
   return {
-    diagram: renderMermaid(diagramOf(stack, withOptIns, synth.optIns, synth.solo)) + notDrawn,
+    diagram: diagramsMarkdown(architectureDiagrams(stack, synth)) + notDrawn,
     acks: acksOf(stack, withOptIns),
   };
 }

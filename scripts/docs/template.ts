@@ -123,18 +123,41 @@ export function flatten(value: Json | undefined): string {
   return refsIn(value).map(tokenFor).join('');
 }
 
-/** Each string leaf of a JSON value with the key path that leads to it. */
-export function leaves(value: Json | undefined, path: string[] = []): Array<{ path: string[]; text: string }> {
+/**
+ * Each string leaf of a JSON value with the key path that leads to it, and the list item it sits
+ * in (a training channel, a processing input), whose other keys name it.
+ */
+export function leaves(
+  value: Json | undefined,
+  path: string[] = [],
+  item?: Record<string, Json>,
+): Array<{ path: string[]; text: string; item?: Record<string, Json> }> {
   if (typeof value === 'string') {
-    return [{ path, text: value }];
+    return [{ path, text: value, item }];
   }
   if (Array.isArray(value)) {
-    return value.flatMap((v) => leaves(v, path));
+    return value.flatMap((v) => leaves(v, path, isObject(v) ? v : item));
   }
   if (isObject(value)) {
-    return Object.entries(value).flatMap(([k, v]) => leaves(v, [...path, k]));
+    return Object.entries(value).flatMap(([k, v]) => leaves(v, [...path, k], item));
   }
   return [];
+}
+
+/**
+ * A state machine's definition from its template properties (DefinitionString or Definition), or
+ * undefined when it is built from intrinsics this reader does not know.
+ */
+export function definitionOf(properties: Record<string, Json>): Json | undefined {
+  const text = properties.DefinitionString !== undefined ? flatten(properties.DefinitionString) : JSON.stringify(properties.Definition ?? {});
+  // A reference that stands for a number or a boolean (a parameter in TimeoutSeconds) is not
+  // quoted in the JSON: quote it so the document parses.
+  const quoted = text.replace(/([:[,]\s*)(\{\{ref:[A-Za-z0-9]+\}\})/g, '$1"$2"');
+  try {
+    return JSON.parse(quoted) as Json;
+  } catch {
+    return undefined;
+  }
 }
 
 export { isObject };

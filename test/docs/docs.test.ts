@@ -7,6 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Synthesized, synthesizeArchitectures } from '../../scripts/docs/assembly';
+import { countMermaid } from '../../scripts/docs/budget';
+import { architectureDiagrams } from '../../scripts/docs/diagrams';
 import { docsPageOf, documented, staleRegions, UNDOCUMENTED_ARCHITECTURES } from '../../scripts/docs/generate';
 import { layoutProblems } from '../../scripts/docs/markdown';
 import { testApp } from '../helpers/app';
@@ -43,6 +45,13 @@ describe('generated regions of the committed docs', () => {
     const files = Object.fromEntries(['README.md', ...documented(synth).map((s) => docsPageOf(s.architecture))].map((f) => [f, read(f)]));
     expect(files['README.md']).toContain('<!-- architectures:start -->');
     expect(staleRegions(synth, files).map((r) => `${r} is out of date: run npm run docs`)).toEqual([]);
+  });
+
+  it('the counts npm run docs prints for each diagram are those of the Mermaid it writes (what the budget test counts)', () => {
+    const mismatched = documented(synth).flatMap((s) => architectureDiagrams(s, synth).diagrams
+      .filter((d) => { const c = countMermaid(d.source); return c.nodes !== d.nodes || c.edges !== d.edges; })
+      .map((d) => `${s.architecture} "${d.title}": ${d.nodes}/${d.edges} generated, ${JSON.stringify(countMermaid(d.source))} counted`));
+    expect(mismatched).toEqual([]);
   });
 
   it('every architecture page has the brief\'s sections in order, the generated regions inside them', () => {

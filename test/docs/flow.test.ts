@@ -2,7 +2,7 @@
  * The data-flow derivation on small stacks, one per kind of edge, built with the same aws-cdk-lib
  * the architectures use so the templates are the real shapes (Fn::Join definitions, GetAtt ARNs).
  */
-import { CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnParameter, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as emrs from 'aws-cdk-lib/aws-emrserverless';
@@ -59,8 +59,8 @@ describe('data-flow edges derived from a template', () => {
       rule.addTarget(new targets.SfnStateMachine(new sfn.StateMachine(s, 'Pipeline', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(s, 'Nothing')) })));
     });
     expect(edgesOf(g)).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^Uploads -> Starter: Object Created .*videos\//),
-      expect.stringMatching(/^Uploads -> Pipeline: Object Created/),
+      'Uploads -> Starter: new objects in videos/',
+      'Uploads -> Pipeline: new objects in videos/',
     ]));
     // The rule itself is how, not where, data goes: it is not a node, nor is the role it starts the machine with.
     expect(g.nodes.map((n) => n.service)).not.toContain('EventBridge rule');
@@ -90,8 +90,8 @@ describe('data-flow edges derived from a template', () => {
       }));
     });
     expect(edgesOf(g)).toEqual(expect.arrayContaining([
-      'Jobs -> Worker: event source mapping',
-      'Clicks -> Worker: event source mapping',
+      'Jobs -> Worker: messages',
+      'Clicks -> Worker: records',
       'Jobs -> Failed: after 5 receives',
       'Worker -> FailedBatches: failed batches',
     ]));
@@ -108,8 +108,8 @@ describe('data-flow edges derived from a template', () => {
       topic.addSubscription(new subs.LambdaSubscription(fn(s, 'Notify')));
     });
     expect(edgesOf(g)).toEqual(expect.arrayContaining([
-      'Done -> Results: subscription (sqs)',
-      'Done -> Notify: subscription (lambda)',
+      'Done -> Results: messages',
+      'Done -> Notify: messages',
       'Done -> Undelivered: undeliverable messages',
     ]));
   });
@@ -119,7 +119,7 @@ describe('data-flow edges derived from a template', () => {
       const bucket = new s3.Bucket(s, 'Inbox');
       bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn(s, 'OnObject')), { prefix: 'in/' });
     });
-    expect(edgesOf(g)).toEqual(['Inbox -> OnObject: notification s3:ObjectCreated:* in/']);
+    expect(edgesOf(g)).toEqual(['Inbox -> OnObject: new objects in in/']);
     expect(g.nodes.map((n) => n.construct)).toEqual(expect.arrayContaining(['Inbox', 'OnObject']));
     expect(g.nodes.some((n) => /BucketNotificationsHandler/.test(n.construct ?? ''))).toBe(false);
   });
@@ -154,8 +154,8 @@ describe('data-flow edges derived from a template', () => {
       });
     });
     expect(edgesOf(g)).toEqual(expect.arrayContaining([
-      'Events -> ToParquet: source stream',
-      'ToParquet -> Lake: delivery as Parquet',
+      'Events -> ToParquet: records',
+      'ToParquet -> Lake: writes Parquet',
       'EventsTable -> ToParquet: schema for conversion',
       'Lake -> EventsTable: catalogued as',
     ]));
@@ -197,16 +197,18 @@ describe('data-flow edges derived from a template', () => {
       new sfn.StateMachine(s, 'Chain', { definitionBody: sfn.DefinitionBody.fromChainable(start.next(analyse).next(train)) });
     });
     expect(edgesOf(g)).toEqual(expect.arrayContaining([
-      'Chain -> Amazon Transcribe: StartTranscription',
-      'Media -> Amazon Transcribe: MediaFileUri',
-      'Amazon Transcribe -> Transcripts: OutputBucketName',
-      'Chain -> Sentiment: Analyse',
-      'Chain -> SageMaker training job: Train',
-      'Media -> SageMaker training job: S3Uri',
-      expect.stringMatching(/^SageMaker training job -> Models: S3(OutputPath|Uri)/),
+      // Labels say what moves (the API reference's meaning of each parameter), not the parameter's name.
+      'Chain -> Amazon Transcribe: StartTranscriptionJob',
+      'Media -> Amazon Transcribe: reads media',
+      'Amazon Transcribe -> Transcripts: writes transcript',
+      'Chain -> Sentiment: invokes',
+      'Chain -> SageMaker training job: CreateTrainingJob',
+      'Media -> SageMaker training job: reads train channel',
+      'SageMaker training job -> Models: writes model artifact, checkpoints',
       // The execution role passed to the job: what it may read, the job reads.
-      'Code -> SageMaker training job: read',
+      'Code -> SageMaker training job: reads',
     ]));
+    expect(g.edges.map((e) => e.label).join(' ')).not.toMatch(/S3Uri|OutputBucketName|MediaFileUri|S3OutputPath/);
     expect(g.nodes.map((n) => n.service)).not.toContain('SageMaker');
   });
 
@@ -222,7 +224,8 @@ describe('data-flow edges derived from a template', () => {
     });
     expect(edgesOf(g)).toEqual(expect.arrayContaining([
       'StartDetection -> Amazon Rekognition: StartLabelDetection',
-      'Amazon Rekognition -> AmazonRekognitionJobs: Publish',
+      // Rekognition Video publishes only the completion status of its jobs to this topic.
+      'Amazon Rekognition -> AmazonRekognitionJobs: job completion',
       // Reading a job's results brings data back from the service.
       'Amazon Rekognition -> Collect: GetLabelDetection',
     ]));
@@ -234,7 +237,7 @@ describe('data-flow edges derived from a template', () => {
       const wait = new sfn.Wait(s, 'Pause', { time: sfn.WaitTime.duration(Duration.seconds(seconds.valueAsNumber)) });
       new sfn.StateMachine(s, 'Poller', { definitionBody: sfn.DefinitionBody.fromChainable(wait.next(new tasks.LambdaInvoke(s, 'Check', { lambdaFunction: fn(s, 'Status') }))) });
     });
-    expect(edgesOf(g)).toContain('Poller -> Status: Check');
+    expect(edgesOf(g)).toContain('Poller -> Status: invokes');
   });
 
   it('Rekognition notification channel in a state\'s parameters: video bucket -> Rekognition -> topic', () => {
@@ -254,9 +257,9 @@ describe('data-flow edges derived from a template', () => {
       new sfn.StateMachine(s, 'Detect', { definitionBody: sfn.DefinitionBody.fromChainable(start) });
     });
     expect(edgesOf(g).sort()).toEqual([
-      'Amazon Rekognition -> AmazonRekognitionDone: SnsTopicArn',
-      'Detect -> Amazon Rekognition: StartLabels',
-      'Videos -> Amazon Rekognition: Bucket',
+      'Amazon Rekognition -> AmazonRekognitionDone: job completion',
+      'Detect -> Amazon Rekognition: StartLabelDetection',
+      'Videos -> Amazon Rekognition: reads video',
     ]);
   });
 
@@ -268,7 +271,7 @@ describe('data-flow edges derived from a template', () => {
       raw.grantRead(f);
       curated.grantPut(f);
     });
-    expect(edgesOf(g)).toEqual(expect.arrayContaining(['Raw -> Transform: read', 'Transform -> Curated: write']));
+    expect(edgesOf(g)).toEqual(expect.arrayContaining(['Raw -> Transform: reads', 'Transform -> Curated: writes']));
   });
 
   it('Glue: a job\'s arguments and role, a crawler\'s S3 targets and database', () => {
@@ -285,9 +288,10 @@ describe('data-flow edges derived from a template', () => {
       new glue.CfnCrawler(s, 'Crawl', { role: role.roleArn, databaseName: db.ref, targets: { s3Targets: [{ path: `s3://${curated.bucketName}/out/` }] } });
     });
     expect(edgesOf(g)).toEqual(expect.arrayContaining([
-      'Raw -> ToParquet: input_path',
-      'ToParquet -> Curated: output_path',
-      'Curated -> Crawl: crawls',
+      // The prefixes the arguments name, not the arguments' names.
+      'Raw -> ToParquet: reads in/',
+      'ToParquet -> Curated: writes out/',
+      'Curated -> Crawl: crawls out/',
       'Crawl -> Catalog: writes tables',
     ]));
   });
@@ -301,7 +305,7 @@ describe('data-flow edges derived from a template', () => {
       const wg = new athena.CfnWorkGroup(s, 'Analysts', { name: 'analysts', workGroupConfiguration: { resultConfiguration: { outputLocation: `s3://${results.bucketName}/athena/` } } });
       new athena.CfnNamedQuery(s, 'DailyCounts', { database: db.ref, workGroup: wg.ref, queryString: 'SELECT day, count(*) FROM events GROUP BY day' });
     });
-    expect(edgesOf(g).sort()).toEqual(['Analysts -> Results: query results', 'Events -> Analysts: named queries', 'Lake -> Events: catalogued as']);
+    expect(edgesOf(g).sort()).toEqual(['Analysts -> Results: writes query results', 'Events -> Analysts: read by named queries', 'Lake -> Events: catalogued as']);
   });
 
   it('EMR Serverless: the job role, passed at StartJobRun, acts as the stack\'s one application', () => {
@@ -311,7 +315,7 @@ describe('data-flow edges derived from a template', () => {
       const role = new iam.Role(s, 'JobRole', { assumedBy: new iam.ServicePrincipal('emr-serverless.amazonaws.com') });
       lake.grantReadWrite(role);
     });
-    expect(edgesOf(g).sort()).toEqual(['Lake -> Spark: read', 'Spark -> Lake: write']);
+    expect(edgesOf(g).sort()).toEqual(['Lake -> Spark: reads', 'Spark -> Lake: writes']);
   });
 
   it('Kinesis Video -> Rekognition stream processor -> Kinesis data stream', () => {
@@ -350,7 +354,8 @@ describe('data-flow edges derived from a template', () => {
       });
       new sfn.StateMachine(s, 'Training', { definitionBody: sfn.DefinitionBody.fromChainable(train) });
     });
-    expect(g.vpcs).toEqual([{ id: expect.any(String), construct: 'Network' }]);
+    // Isolated subnets only: no internet gateway attached.
+    expect(g.vpcs).toEqual([{ id: expect.any(String), construct: 'Network', internetGateway: false }]);
     const inVpc = g.nodes.filter((n) => n.vpc === g.vpcs[0].id).map((n) => `${n.construct ?? n.service} ${n.detail ?? ''}`.trim());
     expect(inVpc.sort()).toEqual(['Network/Runtime Interface: sagemaker.runtime', 'Network/S3 Gateway: s3', 'Private', 'SageMaker training job']);
     expect(g.nodes.find((n) => n.construct === 'Data')!.vpc).toBeUndefined();
@@ -372,7 +377,7 @@ describe('data-flow edges derived from a template', () => {
       new sagemaker.CfnEndpoint(s, 'Endpoint', { endpointConfigName: config.attrEndpointConfigName });
     });
     expect(edgesOf(g).sort()).toEqual([
-      'Endpoint -> Capture: data capture',
+      'Endpoint -> Capture: writes captured requests',
       'Model -> Endpoint: serves',
       'Models -> Model: model artifact',
       'Models -> Spare: model artifact',
@@ -386,5 +391,85 @@ describe('data-flow edges derived from a template', () => {
     });
     expect(linksOf(g)).toEqual(['Scratch -> Reader']);
     expect(g.nodes.map((n) => n.service).sort()).toEqual(['Lambda', 'S3 bucket']);
+  });
+
+  it('IAM grants on key prefixes say which objects move; Kinesis Video GetDataEndpoint moves none', () => {
+    const g = flowOf((s) => {
+      const media = new s3.Bucket(s, 'Media');
+      const video = new kinesisvideo.CfnStream(s, 'Camera', { dataRetentionInHours: 24 });
+      const f = fn(s, 'Frames');
+      media.grantPut(f, 'frames/*');
+      media.grantRead(f, 'videos/*');
+      f.addToRolePolicy(new iam.PolicyStatement({ actions: ['kinesisvideo:GetDataEndpoint', 'kinesisvideo:GetImages'], resources: [video.attrArn] }));
+    });
+    expect(edgesOf(g).sort()).toEqual(['Camera -> Frames: frames (GetImages)', 'Frames -> Media: writes frames/', 'Media -> Frames: reads videos/']);
+  });
+
+  it('Rekognition face search reads the collection it searches; a type the reader has no name for is still drawn', () => {
+    const g = flowOf((s) => {
+      const faces = new rekognition.CfnCollection(s, 'Faces', { collectionId: 'known-faces' });
+      const widget = new CfnResource(s, 'Widget', { type: 'AWS::Example::Widget', properties: {} });
+      const f = fn(s, 'Search');
+      f.addToRolePolicy(new iam.PolicyStatement({ actions: ['rekognition:SearchFacesByImage'], resources: [faces.attrArn] }));
+      f.addToRolePolicy(new iam.PolicyStatement({ actions: ['example:PutWidget'], resources: [widget.ref] }));
+    });
+    expect(edgesOf(g).sort()).toEqual(['Faces -> Search: SearchFacesByImage', 'Search -> Widget: writes']);
+    expect(g.nodes.find((n) => n.construct === 'Faces')!.service).toBe('Rekognition face collection');
+    expect(g.nodes.find((n) => n.construct === 'Widget')!.service).toBe('Example Widget');
+  });
+
+  it('SageMaker jobs say what the notes look for: the script, Managed Spot, checkpoints, a serial inference pipeline', () => {
+    const g = flowOf((s) => {
+      const models = new s3.Bucket(s, 'Models');
+      const train = new sfn.CustomState(s, 'Train', {
+        stateJson: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sagemaker:createTrainingJob.sync',
+          Parameters: {
+            HyperParameters: { sagemaker_program: '"train.py"' },
+            EnableManagedSpotTraining: true,
+            CheckpointConfig: { S3Uri: `s3://${models.bucketName}/checkpoints/` },
+            OutputDataConfig: { S3OutputPath: `s3://${models.bucketName}/out/` },
+          },
+        },
+      });
+      const model = new sfn.CustomState(s, 'Model', {
+        stateJson: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sagemaker:createModel',
+          Parameters: {
+            InferenceExecutionConfig: { Mode: 'Serial' },
+            Containers: [
+              { Image: '123.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3', Environment: { SAGEMAKER_PROGRAM: 'preprocess.py' } },
+              { Image: '123.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1', Environment: { SAGEMAKER_PROGRAM: 'train.py' } },
+            ],
+          },
+        },
+      });
+      const readBack = new tasks.CallAwsService(s, 'ReadReport', {
+        service: 's3',
+        action: 'getObject',
+        parameters: { Bucket: models.bucketName, Key: sfn.JsonPath.format('out/{}/report.json', sfn.JsonPath.stringAt('$.name')) },
+        iamResources: [models.arnForObjects('*')],
+      });
+      new sfn.StateMachine(s, 'Workflow', { definitionBody: sfn.DefinitionBody.fromChainable(train.next(model).next(readBack)) });
+      // A model resource whose image URIs are built from the account and region (Fn::Join in the template).
+      const role = new iam.Role(s, 'ModelRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+      new sagemaker.CfnModel(s, 'PipelineModel', {
+        executionRoleArn: role.roleArn,
+        inferenceExecutionConfig: { mode: 'Serial' },
+        containers: ['sagemaker-scikit-learn:1.2-1-cpu-py3', 'sagemaker-xgboost:1.7-1'].map((repo) => ({
+          image: `${s.account}.dkr.ecr.${s.region}.${s.urlSuffix}/${repo}`,
+          modelDataUrl: models.s3UrlForObject('model.tar.gz'),
+        })),
+      });
+    });
+    const detail = (service: string) => g.nodes.find((n) => n.service === service && !n.construct)?.detail;
+    expect(detail('SageMaker training job')).toBe('train.py · Managed Spot · checkpoints');
+    expect(detail('SageMaker model')).toBe('serial pipeline: preprocess.py on scikit-learn → train.py on xgboost');
+    expect(g.nodes.find((n) => n.construct === 'PipelineModel')?.detail).toBe('serial pipeline: scikit-learn → xgboost');
+    // The machine reading back what its own job wrote: marked, so the layout does not start the flow at the bucket.
+    const back = g.edges.find((e) => nameOf(g, e.from) === 'Models' && nameOf(g, e.to) === 'Workflow')!;
+    expect(back).toMatchObject({ label: 'reads report.json', readsBack: true });
   });
 });

@@ -4,15 +4,18 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { appOptIn, optInsRead } from '../../lib/app';
 import { acknowledge } from '../../lib/gates';
 import { readAssembly, ruleIdOf, StackDoc } from '../../scripts/docs/assembly';
-import { FlowGraph } from '../../scripts/docs/flow';
-import { acknowledgementTable, architectureTable, diagramOf, generateDocs, staleRegions } from '../../scripts/docs/generate';
+import { architectureDiagrams, diagramsMarkdown } from '../../scripts/docs/diagrams';
+import { acknowledgementTable, architectureTable, generateDocs, staleRegions } from '../../scripts/docs/generate';
 import { layoutProblems, readRegion, REQUIRED_SECTIONS, summaryOf, titleOf, writeRegion } from '../../scripts/docs/markdown';
-import { renderMermaid } from '../../scripts/docs/mermaid';
+import { renderFlowchart } from '../../scripts/docs/mermaid';
+import { DrawnGraph } from '../../scripts/docs/views';
 import { testApp } from '../helpers/app';
 
 /** A docs page with the brief's layout: title, paragraph, every section, the two generated regions. */
@@ -24,47 +27,60 @@ function pageOf(title: string, paragraph: string, acks = ''): string {
   return [`# ${title}`, '', paragraph, '', ...REQUIRED_SECTIONS.flatMap((h) => [h, '', ...(regions[h] ?? []), ''])].join('\n');
 }
 
-const GRAPH: FlowGraph = {
+const GRAPH: DrawnGraph = {
   nodes: [
-    { id: 'Bucket1', service: 'S3 bucket', construct: 'Uploads', kind: 'store' },
     { id: 'Fn1', service: 'Lambda', construct: 'Start/Function', kind: 'compute', vpc: 'Vpc1' },
     { id: 'svc_Amazon_Rekognition', service: 'Amazon Rekognition', kind: 'service' },
-    { id: 'Dlq1', service: 'SQS queue', construct: 'Start/Dlq', kind: 'messaging', optIn: '-c video.streaming=true' },
+    { id: 'Bucket1', service: 'S3 bucket', construct: 'Uploads', kind: 'store' },
+    { id: 'Table1', service: 'DynamoDB table', construct: 'Index', kind: 'store' },
+    { id: 'Schema1', service: 'Glue table', construct: 'Events/Table', kind: 'store' },
   ],
   edges: [
-    { from: 'Bucket1', to: 'Fn1', label: 'Object Created "videos/"', style: 'data' },
-    { from: 'Fn1', to: 'svc_Amazon_Rekognition', label: 'StartLabelDetection', style: 'data' },
-    { from: 'Fn1', to: 'Dlq1', label: 'failed async events', style: 'failure' },
+    { from: 'Fn1', to: 'svc_Amazon_Rekognition', label: 'StartLabelDetection', style: 'data', origin: 'iam' },
+    { from: 'Bucket1', to: 'Fn1', label: 'new objects in "videos/"', style: 'data', origin: 'wiring' },
+    // The function writes its results back into the bucket the uploads came from.
+    { from: 'Fn1', to: 'Bucket1', label: 'writes', style: 'data', origin: 'iam' },
+    { from: 'Table1', to: 'Fn1', label: 'reads, writes', style: 'data', origin: 'iam', both: true },
+    { from: 'Bucket1', to: 'Schema1', label: 'catalogued as', style: 'schema', origin: 'wiring' },
   ],
-  vpcs: [{ id: 'Vpc1', construct: 'Network' }],
+  vpcs: [{ id: 'Vpc1', construct: 'Network', internetGateway: false, endpoints: ['S3 (gateway)', 'sts'] }],
 };
 
 describe('Mermaid rendering', () => {
-  const text = renderMermaid(GRAPH);
+  const text = renderFlowchart(GRAPH);
+  const lines = text.split('\n');
 
-  it('is a left-to-right flowchart in a mermaid fence, VPC members in a subgraph', () => {
-    const lines = text.split('\n');
-    expect(lines.slice(0, 2)).toEqual(['```mermaid', 'flowchart LR']);
-    const sub = lines.indexOf('  subgraph Vpc1["VPC Network"]');
+  it('is a left-to-right flowchart, VPC members in a subgraph whose one-line title says what the VPC has', () => {
+    expect(lines[0]).toBe('flowchart LR');
+    const sub = lines.indexOf('  subgraph Vpc1["<b>VPC</b> Network · no internet gateway · endpoints: S3 (gateway), sts"]');
     expect(sub).toBeGreaterThan(0);
-    expect(lines[sub + 1]).toBe('    Fn1["<b>Lambda</b><br/>Start/Function"]');
+    expect(lines[sub + 1]).toBe('    Fn1["<b>Lambda</b><br/>Start"]');
     expect(lines[sub + 2]).toBe('  end');
   });
 
-  it('draws stores, queues and services with distinct shapes and escapes quotes', () => {
-    expect(text).toContain('Bucket1[("<b>S3 bucket</b><br/>Uploads")]');
-    expect(text).toContain('svc_Amazon_Rekognition(["<b>Amazon Rekognition</b>"])');
-    expect(text).toContain('Bucket1 -->|"Object Created #quot;videos/#quot;"| Fn1');
+  it('writes the source first, so the layout reads from it and turns back the write into it', () => {
+    const written = lines.map((l) => l.trim().match(/^(\w+)[[(]/)?.[1]).filter((x): x is string => !!x && x !== 'subgraph');
+    expect(written[0]).toBe('Bucket1');
+    expect(written.indexOf('Bucket1')).toBeLessThan(written.indexOf('Fn1'));
   });
 
-  it('draws failure paths dotted and marks opt-in nodes', () => {
-    expect(text).toContain('Fn1 -.->|"failed async events"| Dlq1');
-    expect(text).toContain('<i>opt-in: -c video.streaming=true</i>');
-    expect(text).toContain('class Dlq1 optIn');
+  it('draws stores, services, two-way and schema edges with distinct shapes and escapes quotes', () => {
+    expect(text).toContain('Bucket1[("<b>S3 bucket</b><br/>Uploads")]');
+    expect(text).toContain('svc_Amazon_Rekognition(["<b>Amazon Rekognition</b>"])');
+    expect(text).toContain('Bucket1 -->|"new objects in #quot;videos/#quot;"| Fn1');
+    expect(text).toContain('Table1 <-->|"reads, writes"| Fn1');
+    expect(text).toContain('Bucket1 -.->|"catalogued as"| Schema1');
+    // A construct id that repeats the service ("Events/Table" for a Glue table) is shortened.
+    expect(text).toContain('"<b>Glue table</b><br/>Events"');
+  });
+
+  it('greys the default deployment\'s nodes in an opt-in diagram', () => {
+    const part = renderFlowchart({ ...GRAPH, context: new Set(['Bucket1']) });
+    expect(part).toContain('class Bucket1 context');
   });
 
   it('says so when a stack has no data flow', () => {
-    expect(renderMermaid({ nodes: [], edges: [], vpcs: [] })).toMatch(/No data flow/);
+    expect(diagramsMarkdown({ diagrams: [], failures: [], settingsOnly: [] })).toMatch(/No data flow/);
   });
 });
 
@@ -160,41 +176,50 @@ describe('opt-in parts', () => {
     expect(optInsRead(app)).toEqual(['sagemaker.endpoint', 'video.streaming']);
   });
 
-  it('marks the nodes that exist only with the architecture\'s switches on', () => {
+  /** A stack named Video with the given parts: each a queue with its dead-letter queue, read by a function. */
+  const synthVideo = (parts: string[]) => {
     const app = testApp({ gates: false });
-    const base = new Stack(app, 'Base', { tags: { architecture: 'video' } });
-    const full = new Stack(app, 'Full', { tags: { architecture: 'video' } });
-    for (const s of [base, full]) {
-      new s3.Bucket(s, 'Uploads').grantRead(new iam.Role(s, 'Reader', { assumedBy: new iam.ServicePrincipal('rekognition.amazonaws.com') }));
+    const s = new Stack(app, 'Video', { tags: { architecture: 'video' } });
+    new s3.Bucket(s, 'Uploads').grantRead(new iam.Role(s, 'Reader', { assumedBy: new iam.ServicePrincipal('rekognition.amazonaws.com') }));
+    for (const part of parts) {
+      const queue = new sqs.Queue(s, part, { deadLetterQueue: { queue: new sqs.Queue(s, `${part}Dlq`), maxReceiveCount: 5 } });
+      new lambda.Function(s, `${part}Worker`, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('x') })
+        .addEventSource(new sources.SqsEventSource(queue));
     }
-    new sqs.Queue(full, 'Extra', { deadLetterQueue: { queue: new sqs.Queue(full, 'ExtraDlq'), maxReceiveCount: 5 } });
-    const [b, f] = readAssembly(app.synth().directory);
-    const graph = diagramOf(b, f, ['speech.x', 'video.streaming']);
-    const extra = graph.nodes.filter((n) => n.optIn).map((n) => `${n.construct}: ${n.optIn}`);
-    expect(extra.sort()).toEqual(['Extra: -c video.streaming=true', 'ExtraDlq: -c video.streaming=true']);
+    return readAssembly(app.synth().directory);
+  };
+  const constructs = (source: string) => [...source.matchAll(/<br\/>(\w+)"/g)].map((m) => m[1]).sort();
+
+  it('draws the parts a switch brings in their own diagram, not in the default one; their dead-letter queues in the table', () => {
+    const [base] = synthVideo([]);
+    const d = architectureDiagrams(base, { stacks: [base], withOptIns: synthVideo(['Stream']), optIns: ['speech.x', 'video.streaming'] });
+    expect(d.diagrams.map((x) => x.title)).toEqual(['Data flow', 'Opt-in: `-c video.streaming=true`']);
+    expect(constructs(d.diagrams[0].source)).toEqual(['Uploads']);
+    expect(constructs(d.diagrams[1].source)).toEqual(['Stream', 'StreamWorker']);
+    expect(d.failures.map((f) => `${f.from.construct} -> ${f.queue.construct} ${f.what} (${f.optIn})`)).toEqual(['Stream -> StreamDlq after 5 receives (-c video.streaming=true)']);
   });
 
   it('names the one switch that brings each part when an architecture has several', () => {
-    const synthVideo = (parts: string[]) => {
-      const app = testApp({ gates: false });
-      const s = new Stack(app, 'Video', { tags: { architecture: 'video' } });
-      new s3.Bucket(s, 'Uploads').grantRead(new iam.Role(s, 'Reader', { assumedBy: new iam.ServicePrincipal('rekognition.amazonaws.com') }));
-      for (const part of parts) {
-        new sqs.Queue(s, part, { deadLetterQueue: { queue: new sqs.Queue(s, `${part}Dlq`), maxReceiveCount: 5 } });
-      }
-      return readAssembly(app.synth().directory);
-    };
-    const graph = diagramOf(synthVideo([])[0], synthVideo(['Stream', 'Search'])[0], ['video.search', 'video.stream'], {
-      'video.search': synthVideo(['Search']),
-      'video.stream': synthVideo(['Stream']),
+    const [base] = synthVideo([]);
+    const d = architectureDiagrams(base, {
+      stacks: [base],
+      withOptIns: synthVideo(['Stream', 'Search']),
+      optIns: ['video.search', 'video.stream'],
+      solo: { 'video.search': synthVideo(['Search']), 'video.stream': synthVideo(['Stream']) },
     });
-    const extra = graph.nodes.filter((n) => n.optIn).map((n) => `${n.construct}: ${n.optIn}`);
-    expect(extra.sort()).toEqual([
-      'Search: -c video.search=true',
-      'SearchDlq: -c video.search=true',
-      'Stream: -c video.stream=true',
-      'StreamDlq: -c video.stream=true',
-    ]);
+    const parts = Object.fromEntries(d.diagrams.filter((x) => x.kind === 'opt-in').map((x) => [x.title, constructs(x.source)]));
+    expect(parts).toEqual({
+      'Opt-in: `-c video.search=true`': ['Search', 'SearchWorker'],
+      'Opt-in: `-c video.stream=true`': ['Stream', 'StreamWorker'],
+    });
+    expect(d.failures.map((f) => `${f.queue.construct} (${f.optIn})`).sort()).toEqual(['SearchDlq (-c video.search=true)', 'StreamDlq (-c video.stream=true)']);
+  });
+
+  it('says when a switch only changes settings of the parts drawn', () => {
+    const [base] = synthVideo([]);
+    const d = architectureDiagrams(base, { stacks: [base], withOptIns: synthVideo([]), optIns: ['video.bigger'] });
+    expect(d.settingsOnly).toEqual(['video.bigger']);
+    expect(diagramsMarkdown(d)).toContain('`-c video.bigger=true` adds nothing to these diagrams');
   });
 });
 
