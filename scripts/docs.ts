@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { synthesizeArchitectures, Synthesized } from './docs/assembly';
+import { synthesizeArchitectures, Synthesized } from './docs/synthesized';
 import { BUDGETS, overBudget } from './docs/budget';
 import { architectureDiagrams } from './docs/diagrams';
 import { docsPageOf, documented, generateDocs } from './docs/generate';
@@ -69,7 +69,7 @@ function main(argv: string[]): number {
     console.log(`opt-in switches shown in the diagrams: ${synth.optIns.join(', ')}`);
   }
   for (const [name, why] of Object.entries(synth.skippedOptIns ?? {})) {
-    console.error(`not drawn: -c ${name}=true (${why}); add the context it needs to DOCS_CONTEXT in scripts/docs/assembly.ts`);
+    console.error(`not drawn: -c ${name}=true (${why}); add the context it needs to OPT_IN_VALUES in lib/app.ts`);
   }
   if (check) {
     for (const [f] of stale) {

@@ -4,7 +4,7 @@
  * switch that adds parts, and the failure paths as a table. Each diagram comes with its node and
  * edge counts, which the legibility budget checks (test/docs/budget.test.ts).
  */
-import { StackDoc, Synthesized } from './assembly';
+import { StackDoc, Synthesized } from './synthesized';
 import { DiagramKind } from './budget';
 import { byCodeUnit, deriveFlow, FlowGraph, integrationOf, serviceName } from './flow';
 import { fenced, renderFlowchart, shortConstruct } from './mermaid';

@@ -460,7 +460,7 @@ function sageMakerNodeName(action: string): string {
 
 /** What a wiring handler works with: the graph and ways to name the template's resources in it. */
 interface WiringContext {
-  readonly g: GraphBuilder;
+  readonly graph: GraphBuilder;
   readonly resources: Record<string, CfnResource>;
   /** The node of a resource (undefined for roles, keys, custom-resource machinery). */
   readonly node: (id: string | undefined) => string | undefined;
@@ -473,7 +473,7 @@ interface WiringContext {
    */
   readonly passedRoles: PassedRoles;
 }
-type Wiring = (c: WiringContext, id: string, p: Record<string, Json>) => void;
+type Wiring = (wiring: WiringContext, id: string, props: Record<string, Json>) => void;
 
 /** S3 notification configurations: the list and the key naming the destination in it. */
 const S3_NOTIFICATION_KEYS: Array<[string, string]> = [
@@ -495,15 +495,15 @@ function objectEventWords(kinds: string[], prefixes: string[], suffixes: string[
 }
 
 /** Bucket notifications, on the bucket itself or in CDK's Custom::S3BucketNotifications. */
-const s3Notifications = (c: WiringContext, bucket: string | undefined, p: Record<string, Json>) => {
-  const config = (p.NotificationConfiguration ?? {}) as Record<string, Json>;
+const s3Notifications = (wiring: WiringContext, bucket: string | undefined, props: Record<string, Json>) => {
+  const config = (props.NotificationConfiguration ?? {}) as Record<string, Json>;
   for (const [list, key] of S3_NOTIFICATION_KEYS) {
     for (const entry of asList(config[list] as Json[] | undefined)) {
       const cfg = entry as Record<string, Json>;
       const rules = leaves(cfg.Filter).filter((l) => l.path.includes('Value'));
       const kinds = asList(cfg.Events as Json[] | undefined).concat(cfg.Event ? [cfg.Event] : []).map(String);
       const ruleOf = (name: string) => rules.filter((l) => String(l.item?.Name ?? '').toLowerCase() === name).map((l) => l.text);
-      c.g.edge(bucket, c.firstNode(cfg[key]), objectEventWords(kinds, ruleOf('prefix'), ruleOf('suffix')));
+      wiring.graph.edge(bucket, wiring.firstNode(cfg[key]), objectEventWords(kinds, ruleOf('prefix'), ruleOf('suffix')));
     }
   }
 };
@@ -511,71 +511,71 @@ const s3Notifications = (c: WiringContext, bucket: string | undefined, p: Record
 /** How each resource type wires data to others, read from its own properties. */
 const WIRING: Record<string, Wiring> = {
   // S3 "Object Created" patterns come from the bucket; other sources from their service.
-  'AWS::Events::Rule': (c, id, p) => {
-    const pattern = (p.EventPattern ?? {}) as Record<string, Json>;
+  'AWS::Events::Rule': (wiring, id, props) => {
+    const pattern = (props.EventPattern ?? {}) as Record<string, Json>;
     const sources = asList(pattern.source as Json[] | undefined).map(String);
     const detailTypes = asList(pattern['detail-type'] as Json[] | undefined).map(String);
-    const label = detailTypes.length > 0 ? detailTypes.join(' / ') : p.ScheduleExpression ? scheduleWords(String(p.ScheduleExpression)) : 'events';
+    const label = detailTypes.length > 0 ? detailTypes.join(' / ') : props.ScheduleExpression ? scheduleWords(String(props.ScheduleExpression)) : 'events';
     const detail = (pattern.detail ?? {}) as Record<string, Json>;
-    const buckets = refsIn((detail.bucket as Record<string, Json> | undefined)?.name).map(c.node).filter((x): x is string => !!x);
+    const buckets = refsIn((detail.bucket as Record<string, Json> | undefined)?.name).map(wiring.node).filter((x): x is string => !!x);
     const prefix = leaves((detail.object as Record<string, Json> | undefined)?.key).map((l) => l.text);
     const fromNodes = buckets.length > 0
       ? buckets
       : sources.length > 0
-        ? sources.map((s) => c.g.serviceNode(serviceName(s.replace(/^aws\./, ''))))
-        : [c.node(id)];
-    for (const target of asList(p.Targets as Json[] | undefined)) {
-      const to = c.firstNode((target as { Arn?: Json }).Arn);
+        ? sources.map((s) => wiring.graph.serviceNode(serviceName(s.replace(/^aws\./, ''))))
+        : [wiring.node(id)];
+    for (const target of asList(props.Targets as Json[] | undefined)) {
+      const to = wiring.firstNode((target as { Arn?: Json }).Arn);
       const words = buckets.length > 0 && detailTypes.every((t) => t === 'Object Created') ? objectEventWords(detailTypes, prefix) : label;
       for (const from of fromNodes) {
-        c.g.edge(from, to, prefix.length > 0 && words === label ? `${label} ${prefix.join(', ')}` : words);
+        wiring.graph.edge(from, to, prefix.length > 0 && words === label ? `${label} ${prefix.join(', ')}` : words);
       }
-      c.g.edge(fromNodes[0], c.firstNode((target as { DeadLetterConfig?: { Arn?: Json } }).DeadLetterConfig?.Arn), 'events EventBridge could not deliver', 'failure');
+      wiring.graph.edge(fromNodes[0], wiring.firstNode((target as { DeadLetterConfig?: { Arn?: Json } }).DeadLetterConfig?.Arn), 'events EventBridge could not deliver', 'failure');
     }
   },
-  'AWS::Lambda::EventSourceMapping': (c, _id, p) => {
-    const source = c.firstNode(p.EventSourceArn);
-    c.g.edge(source, c.firstNode(p.FunctionName), c.typeOf(source ?? '') === 'AWS::SQS::Queue' ? 'messages' : 'records');
-    const onFailure = (p.DestinationConfig as { OnFailure?: { Destination?: Json } } | undefined)?.OnFailure?.Destination;
-    c.g.edge(c.firstNode(p.FunctionName), c.firstNode(onFailure), 'failed batches', 'failure');
+  'AWS::Lambda::EventSourceMapping': (wiring, _id, props) => {
+    const source = wiring.firstNode(props.EventSourceArn);
+    wiring.graph.edge(source, wiring.firstNode(props.FunctionName), wiring.typeOf(source ?? '') === 'AWS::SQS::Queue' ? 'messages' : 'records');
+    const onFailure = (props.DestinationConfig as { OnFailure?: { Destination?: Json } } | undefined)?.OnFailure?.Destination;
+    wiring.graph.edge(wiring.firstNode(props.FunctionName), wiring.firstNode(onFailure), 'failed batches', 'failure');
   },
-  'AWS::SNS::Subscription': (c, _id, p) => {
-    c.g.edge(c.firstNode(p.TopicArn), c.firstNode(p.Endpoint), 'messages');
-    const dlq = (p.RedrivePolicy as { deadLetterTargetArn?: Json } | undefined)?.deadLetterTargetArn;
-    c.g.edge(c.firstNode(p.TopicArn), c.firstNode(dlq), 'undeliverable messages', 'failure');
+  'AWS::SNS::Subscription': (wiring, _id, props) => {
+    wiring.graph.edge(wiring.firstNode(props.TopicArn), wiring.firstNode(props.Endpoint), 'messages');
+    const dlq = (props.RedrivePolicy as { deadLetterTargetArn?: Json } | undefined)?.deadLetterTargetArn;
+    wiring.graph.edge(wiring.firstNode(props.TopicArn), wiring.firstNode(dlq), 'undeliverable messages', 'failure');
   },
-  'AWS::SNS::Topic': (c, id, p) => {
-    for (const entry of asList(p.Subscription as Json[] | undefined)) {
+  'AWS::SNS::Topic': (wiring, id, props) => {
+    for (const entry of asList(props.Subscription as Json[] | undefined)) {
       const sub = entry as { Endpoint?: Json; Protocol?: Json };
-      c.g.edge(c.node(id), c.firstNode(sub.Endpoint), 'messages');
+      wiring.graph.edge(wiring.node(id), wiring.firstNode(sub.Endpoint), 'messages');
     }
   },
-  'AWS::S3::Bucket': (c, id, p) => s3Notifications(c, c.node(id), p),
-  'Custom::S3BucketNotifications': (c, _id, p) => s3Notifications(c, c.firstNode(p.BucketName), p),
-  'AWS::SQS::Queue': (c, id, p) => {
-    const redrive = p.RedrivePolicy as { deadLetterTargetArn?: Json; maxReceiveCount?: Json } | undefined;
+  'AWS::S3::Bucket': (wiring, id, props) => s3Notifications(wiring, wiring.node(id), props),
+  'Custom::S3BucketNotifications': (wiring, _id, props) => s3Notifications(wiring, wiring.firstNode(props.BucketName), props),
+  'AWS::SQS::Queue': (wiring, id, props) => {
+    const redrive = props.RedrivePolicy as { deadLetterTargetArn?: Json; maxReceiveCount?: Json } | undefined;
     if (redrive) {
-      c.g.edge(c.node(id), c.firstNode(redrive.deadLetterTargetArn), `after ${String(redrive.maxReceiveCount ?? '?')} receives`, 'failure');
+      wiring.graph.edge(wiring.node(id), wiring.firstNode(redrive.deadLetterTargetArn), `after ${String(redrive.maxReceiveCount ?? '?')} receives`, 'failure');
     }
   },
   // A role named in the environment is passed to a service (Rekognition's notification channel).
-  'AWS::Lambda::Function': (c, id, p) => {
-    c.g.edge(c.node(id), c.firstNode((p.DeadLetterConfig as { TargetArn?: Json } | undefined)?.TargetArn), 'failed async events', 'failure');
-    const env = (p.Environment as { Variables?: Json } | undefined)?.Variables;
-    for (const ref of refsIn(env ?? null).filter((x) => c.typeOf(x) === 'AWS::IAM::Role')) {
-      c.passedRoles.set(ref, c.passedRoles.get(ref) ?? new Set());
+  'AWS::Lambda::Function': (wiring, id, props) => {
+    wiring.graph.edge(wiring.node(id), wiring.firstNode((props.DeadLetterConfig as { TargetArn?: Json } | undefined)?.TargetArn), 'failed async events', 'failure');
+    const env = (props.Environment as { Variables?: Json } | undefined)?.Variables;
+    for (const ref of refsIn(env ?? null).filter((x) => wiring.typeOf(x) === 'AWS::IAM::Role')) {
+      wiring.passedRoles.set(ref, wiring.passedRoles.get(ref) ?? new Set());
     }
   },
-  'AWS::Lambda::EventInvokeConfig': (c, _id, p) => {
-    const dest = p.DestinationConfig as { OnFailure?: { Destination?: Json }; OnSuccess?: { Destination?: Json } } | undefined;
-    c.g.edge(c.firstNode(p.FunctionName), c.firstNode(dest?.OnSuccess?.Destination), 'on success');
-    c.g.edge(c.firstNode(p.FunctionName), c.firstNode(dest?.OnFailure?.Destination), 'on failure', 'failure');
+  'AWS::Lambda::EventInvokeConfig': (wiring, _id, props) => {
+    const dest = props.DestinationConfig as { OnFailure?: { Destination?: Json }; OnSuccess?: { Destination?: Json } } | undefined;
+    wiring.graph.edge(wiring.firstNode(props.FunctionName), wiring.firstNode(dest?.OnSuccess?.Destination), 'on success');
+    wiring.graph.edge(wiring.firstNode(props.FunctionName), wiring.firstNode(dest?.OnFailure?.Destination), 'on failure', 'failure');
   },
   // Source stream in, bucket out; the Glue table is the schema of a Parquet/ORC conversion.
-  'AWS::KinesisFirehose::DeliveryStream': (c, id, p) => {
-    const me = c.node(id);
-    c.g.edge(c.firstNode((p.KinesisStreamSourceConfiguration as { KinesisStreamARN?: Json } | undefined)?.KinesisStreamARN), me, 'records');
-    const dest = (p.ExtendedS3DestinationConfiguration ?? p.S3DestinationConfiguration) as Record<string, Json> | undefined;
+  'AWS::KinesisFirehose::DeliveryStream': (wiring, id, props) => {
+    const me = wiring.node(id);
+    wiring.graph.edge(wiring.firstNode((props.KinesisStreamSourceConfiguration as { KinesisStreamARN?: Json } | undefined)?.KinesisStreamARN), me, 'records');
+    const dest = (props.ExtendedS3DestinationConfiguration ?? props.S3DestinationConfiguration) as Record<string, Json> | undefined;
     if (!dest) {
       return;
     }
@@ -584,45 +584,45 @@ const WIRING: Record<string, Wiring> = {
     const out = (conversion?.OutputFormatConfiguration as { Serializer?: Record<string, Json> } | undefined)?.Serializer;
     const format = out?.ParquetSerDe !== undefined ? 'Parquet' : out?.OrcSerDe !== undefined ? 'ORC' : 'objects';
     const prefix = typeof dest.Prefix === 'string' ? s3Prefix(dest.Prefix) : undefined;
-    c.g.edge(me, c.firstNode(dest.BucketARN), `writes ${enabled ? format : 'objects'}${prefix ? ` to ${prefix}` : ''}`);
+    wiring.graph.edge(me, wiring.firstNode(dest.BucketARN), `writes ${enabled ? format : 'objects'}${prefix ? ` to ${prefix}` : ''}`);
     if (enabled) {
       const schema = conversion.SchemaConfiguration as Record<string, Json> | undefined;
-      c.g.edge(c.firstNode(schema?.TableName) ?? c.firstNode(schema?.DatabaseName), me, 'schema for conversion', 'schema');
+      wiring.graph.edge(wiring.firstNode(schema?.TableName) ?? wiring.firstNode(schema?.DatabaseName), me, 'schema for conversion', 'schema');
     }
     const processors = (dest.ProcessingConfiguration as { Processors?: Json } | undefined)?.Processors;
-    for (const fn of refsIn(processors ?? null).filter((x) => c.typeOf(x) === 'AWS::Lambda::Function')) {
-      c.g.edge(me, c.node(fn), 'records to transform');
+    for (const fn of refsIn(processors ?? null).filter((x) => wiring.typeOf(x) === 'AWS::Lambda::Function')) {
+      wiring.graph.edge(me, wiring.node(fn), 'records to transform');
     }
   },
-  'AWS::Rekognition::StreamProcessor': (c, id, p) => {
-    const me = c.node(id);
-    c.g.edge(c.firstNode((p.KinesisVideoStream as { Arn?: Json } | undefined)?.Arn), me, 'video frames');
-    c.g.edge(me, c.firstNode((p.KinesisDataStream as { Arn?: Json } | undefined)?.Arn), 'analysis results');
-    c.g.edge(me, c.firstNode((p.NotificationChannel as { Arn?: Json } | undefined)?.Arn), 'status notifications');
-    c.g.edge(me, c.firstNode((p.S3Destination as { BucketName?: Json } | undefined)?.BucketName), 'results');
+  'AWS::Rekognition::StreamProcessor': (wiring, id, props) => {
+    const me = wiring.node(id);
+    wiring.graph.edge(wiring.firstNode((props.KinesisVideoStream as { Arn?: Json } | undefined)?.Arn), me, 'video frames');
+    wiring.graph.edge(me, wiring.firstNode((props.KinesisDataStream as { Arn?: Json } | undefined)?.Arn), 'analysis results');
+    wiring.graph.edge(me, wiring.firstNode((props.NotificationChannel as { Arn?: Json } | undefined)?.Arn), 'status notifications');
+    wiring.graph.edge(me, wiring.firstNode((props.S3Destination as { BucketName?: Json } | undefined)?.BucketName), 'results');
   },
-  'AWS::StepFunctions::StateMachine': (c, id, p) => {
-    const definition = definitionOf(p);
+  'AWS::StepFunctions::StateMachine': (wiring, id, props) => {
+    const definition = definitionOf(props);
     if (definition === undefined) {
       // Built from intrinsics this reader does not know: say so on the machine rather than guess its tasks.
-      const n = c.g.node(c.node(id) ?? '');
+      const n = wiring.graph.node(wiring.node(id) ?? '');
       if (n) {
         n.detail = 'definition not readable from the template';
       }
       return;
     }
-    stateMachineTasks(c, c.node(id), taskStates(definition));
+    stateMachineTasks(wiring, wiring.node(id), taskStates(definition));
   },
   // Job arguments name their data; the argument's name says whether the job reads or writes it.
-  'AWS::Glue::Job': (c, id, p) => {
-    const me = c.node(id);
+  'AWS::Glue::Job': (wiring, id, props) => {
+    const me = wiring.node(id);
     // One edge per bucket and direction, saying which prefixes move: "reads raw/, landing/".
     const prefixes = new Map<string, string[]>();
-    for (const [key, value] of Object.entries((p.DefaultArguments ?? {}) as Record<string, Json>)) {
+    for (const [key, value] of Object.entries((props.DefaultArguments ?? {}) as Record<string, Json>)) {
       if (/temp|log|script|extra|jars|py-files|conf/i.test(key)) {
         continue;
       }
-      for (const ref of refsIn(value).map(c.node).filter((x): x is string => !!x)) {
+      for (const ref of refsIn(value).map(wiring.node).filter((x): x is string => !!x)) {
         const k = `${WRITE_KEY.test(key) ? 'writes' : 'reads'}>${ref}`;
         const prefix = s3Prefix(flatten(value));
         prefixes.set(k, [...(prefixes.get(k) ?? []), ...(prefix ? [prefix] : [])]);
@@ -632,68 +632,68 @@ const WIRING: Record<string, Wiring> = {
       const [verb, ref] = k.split('>');
       const label = list.length > 0 ? `${verb} ${list.join(', ')}` : verb;
       if (verb === 'writes') {
-        c.g.edge(me, ref, label);
+        wiring.graph.edge(me, ref, label);
       } else {
-        c.g.edge(ref, me, label);
+        wiring.graph.edge(ref, me, label);
       }
     }
   },
-  'AWS::Glue::Crawler': (c, id, p) => {
-    const me = c.node(id);
-    const targets = (p.Targets ?? {}) as Record<string, Json>;
+  'AWS::Glue::Crawler': (wiring, id, props) => {
+    const me = wiring.node(id);
+    const targets = (props.Targets ?? {}) as Record<string, Json>;
     for (const t of asList(targets.S3Targets as Json[] | undefined)) {
       const prefix = s3Prefix(flatten((t as { Path?: Json }).Path));
-      c.g.edge(c.firstNode((t as { Path?: Json }).Path), me, prefix ? `crawls ${prefix}` : 'crawls');
+      wiring.graph.edge(wiring.firstNode((t as { Path?: Json }).Path), me, prefix ? `crawls ${prefix}` : 'crawls');
     }
     for (const table of refsIn((targets.CatalogTargets ?? null) as Json)) {
-      c.g.edge(c.node(table), me, 'crawls');
+      wiring.graph.edge(wiring.node(table), me, 'crawls');
     }
-    c.g.edge(me, c.firstNode(p.DatabaseName), 'writes tables');
+    wiring.graph.edge(me, wiring.firstNode(props.DatabaseName), 'writes tables');
   },
-  'AWS::Glue::Table': (c, id, p) => {
-    const input = (p.TableInput ?? {}) as { StorageDescriptor?: { Location?: Json } };
-    c.g.edge(c.firstNode(input.StorageDescriptor?.Location), c.node(id), 'catalogued as', 'schema');
+  'AWS::Glue::Table': (wiring, id, props) => {
+    const input = (props.TableInput ?? {}) as { StorageDescriptor?: { Location?: Json } };
+    wiring.graph.edge(wiring.firstNode(input.StorageDescriptor?.Location), wiring.node(id), 'catalogued as', 'schema');
   },
-  'AWS::Athena::WorkGroup': (c, id, p) => {
-    const config = (p.WorkGroupConfiguration ?? {}) as { ResultConfiguration?: { OutputLocation?: Json } };
-    c.g.edge(c.node(id), c.firstNode(config.ResultConfiguration?.OutputLocation), 'writes query results');
+  'AWS::Athena::WorkGroup': (wiring, id, props) => {
+    const config = (props.WorkGroupConfiguration ?? {}) as { ResultConfiguration?: { OutputLocation?: Json } };
+    wiring.graph.edge(wiring.node(id), wiring.firstNode(config.ResultConfiguration?.OutputLocation), 'writes query results');
   },
   // Athena reads the tables a saved query names (by their literal name), else its database.
-  'AWS::Athena::NamedQuery': (c, _id, p) => {
-    const query = flatten(p.QueryString).toLowerCase();
-    const tables = Object.entries(c.resources)
+  'AWS::Athena::NamedQuery': (wiring, _id, props) => {
+    const query = flatten(props.QueryString).toLowerCase();
+    const tables = Object.entries(wiring.resources)
       .filter(([, t]) => t.Type === 'AWS::Glue::Table')
       .filter(([, t]) => {
         const name = (t.Properties?.TableInput as { Name?: Json } | undefined)?.Name;
         return typeof name === 'string' && new RegExp(`\\b${name.toLowerCase()}\\b`).test(query);
       })
-      .map(([tableId]) => c.node(tableId));
-    for (const from of tables.length > 0 ? tables : [c.firstNode(p.Database)]) {
-      c.g.edge(from, c.firstNode(p.WorkGroup), 'read by named queries');
+      .map(([tableId]) => wiring.node(tableId));
+    for (const from of tables.length > 0 ? tables : [wiring.firstNode(props.Database)]) {
+      wiring.graph.edge(from, wiring.firstNode(props.WorkGroup), 'read by named queries');
     }
   },
-  'AWS::SageMaker::Model': (c, id, p) => {
-    const n = c.g.node(c.node(id) ?? '');
+  'AWS::SageMaker::Model': (wiring, id, props) => {
+    const n = wiring.graph.node(wiring.node(id) ?? '');
     if (n) {
-      n.detail = sageMakerDetail(p as Json);
+      n.detail = sageMakerDetail(props as Json);
     }
-    for (const container of [p.PrimaryContainer, ...asList(p.Containers as Json[] | undefined)]) {
-      c.g.edge(c.firstNode((container as { ModelDataUrl?: Json } | undefined)?.ModelDataUrl), c.node(id), 'model artifact');
+    for (const container of [props.PrimaryContainer, ...asList(props.Containers as Json[] | undefined)]) {
+      wiring.graph.edge(wiring.firstNode((container as { ModelDataUrl?: Json } | undefined)?.ModelDataUrl), wiring.node(id), 'model artifact');
     }
   },
   // Model -> endpoint through its endpoint config, which also names the data-capture bucket.
-  'AWS::SageMaker::Endpoint': (c, id, p) => {
-    const config = c.resources[refsIn(p.EndpointConfigName ?? null)[0] ?? '']?.Properties ?? {};
+  'AWS::SageMaker::Endpoint': (wiring, id, props) => {
+    const config = wiring.resources[refsIn(props.EndpointConfigName ?? null)[0] ?? '']?.Properties ?? {};
     for (const variant of asList(config.ProductionVariants as Json[] | undefined)) {
-      c.g.edge(c.firstNode((variant as { ModelName?: Json }).ModelName), c.node(id), 'serves');
+      wiring.graph.edge(wiring.firstNode((variant as { ModelName?: Json }).ModelName), wiring.node(id), 'serves');
     }
-    c.g.edge(c.node(id), c.firstNode((config.DataCaptureConfig as { DestinationS3Uri?: Json } | undefined)?.DestinationS3Uri), 'writes captured requests');
+    wiring.graph.edge(wiring.node(id), wiring.firstNode((config.DataCaptureConfig as { DestinationS3Uri?: Json } | undefined)?.DestinationS3Uri), 'writes captured requests');
   },
-  'AWS::EC2::VPCEndpoint': (c, id, p) => {
-    const n = c.g.node(c.node(id) ?? '');
+  'AWS::EC2::VPCEndpoint': (wiring, id, props) => {
+    const n = wiring.graph.node(wiring.node(id) ?? '');
     if (n) {
-      const name = flatten(p.ServiceName).replace(/^com\.amazonaws\.(region|[a-z0-9-]+)\./, '').replace(/^aws\.sagemaker\.(region|[a-z0-9-]+)\./, 'sagemaker.');
-      n.detail = `${String(p.VpcEndpointType ?? 'Gateway')}: ${name}`;
+      const name = flatten(props.ServiceName).replace(/^com\.amazonaws\.(region|[a-z0-9-]+)\./, '').replace(/^aws\.sagemaker\.(region|[a-z0-9-]+)\./, 'sagemaker.');
+      n.detail = `${String(props.VpcEndpointType ?? 'Gateway')}: ${name}`;
     }
   },
 };
@@ -705,7 +705,7 @@ export function deriveFlow(template: CfnTemplate, paths: ConstructPaths = {}): F
   const skip = customResourceMachinery(resources);
   const node = (id: string | undefined) => (id && !skip.has(id) ? g.resourceNode(id) : undefined);
   const c: WiringContext = {
-    g,
+    graph: g,
     resources,
     node,
     firstNode: (v) => refsIn(v).map(node).find((x) => x !== undefined),
@@ -786,20 +786,20 @@ function sageMakerDetail(parameters: Json): string | undefined {
  * on the stack's endpoint) are drawn to that resource, together with the other tasks of the same
  * kind (CreateEndpointConfig for that endpoint).
  */
-function stateMachineTasks(c: WiringContext, machine: string | undefined, tasks: TaskState[]): void {
-  const { typeOf } = c;
+function stateMachineTasks(wiring: WiringContext, machine: string | undefined, tasks: TaskState[]): void {
+  const { typeOf } = wiring;
   const cfnService = (id: string) => (typeOf(id) ?? '').split('::')[1]?.toLowerCase();
   for (const task of tasks) {
     const call = integrationOf(task.resource);
     if (call && !RESOURCE_SERVICES.has(call.service) && call.service !== 'lambda') {
-      const own = leaves(task.parameters).flatMap((l) => tokensIn(l.text)).find((r) => cfnService(r) === call.service && c.node(r));
+      const own = leaves(task.parameters).flatMap((l) => tokensIn(l.text)).find((r) => cfnService(r) === call.service && wiring.node(r));
       if (own) {
-        c.g.alias(nodeNameOf(call.service, call.action), c.node(own)!);
+        wiring.graph.alias(nodeNameOf(call.service, call.action), wiring.node(own)!);
       }
     }
   }
   for (const task of tasks) {
-    stateMachineTask(c, machine, task);
+    stateMachineTask(wiring, machine, task);
   }
 }
 
@@ -808,8 +808,8 @@ function nodeNameOf(service: string, action: string): string {
 }
 
 /** Edges of one Task state: to the function or service it calls, and the data its parameters name. */
-function stateMachineTask(c: WiringContext, machine: string | undefined, task: TaskState): void {
-  const { g, node, typeOf, passedRoles } = c;
+function stateMachineTask(wiring: WiringContext, machine: string | undefined, task: TaskState): void {
+  const { graph: g, node, typeOf, passedRoles } = wiring;
   const paramLeaves = leaves(task.parameters);
   const rolesPassedTo = (receiver?: string) => {
     for (const ref of paramLeaves.flatMap((l) => tokensIn(l.text)).filter((r) => typeOf(r) === 'AWS::IAM::Role')) {
@@ -900,13 +900,13 @@ function stateMachineTask(c: WiringContext, machine: string | undefined, task: T
 }
 
 function iamEdges(
-  g: GraphBuilder,
+  graph: GraphBuilder,
   resources: Record<string, CfnResource>,
   skip: Set<string>,
   node: (id: string | undefined) => string | undefined,
   passedRoles: PassedRoles,
 ): void {
-  g.freezeWiring();
+  graph.freezeWiring();
   const users = roleUsers(resources, skip);
   for (const [role, statements] of statementsByRole(resources)) {
     if (skip.has(role) || !resources[role]) {
@@ -918,7 +918,7 @@ function iamEdges(
     // A role several things run as (a SageMaker execution role) says what any of them may touch,
     // not what each does: it draws edges only for those the template's wiring left unconnected.
     const shared = attached.length + receivers.length > 1;
-    const principals = [...attached, ...receivers].filter((p) => !shared || !g.hasWiredEdge(p));
+    const principals = [...attached, ...receivers].filter((p) => !shared || !graph.hasWiredEdge(p));
     /** Principals that are a service acting on its own behalf, with its prefix ("rekognition"). */
     const serviceOf = new Map<string, string>();
     if ((attached.length === 0 && receivers.length === 0) || (passedRoles.has(role) && receivers.length === 0)) {
@@ -926,7 +926,7 @@ function iamEdges(
       // (EventBridge's target roles are already drawn as the rule's edges).
       for (const s of trusted.filter((t) => !['lambda', 'states', 'events', 'scheduler'].includes(t))) {
         const only = Object.entries(resources).filter(([id, r]) => !skip.has(id) && (SERVICE_RESOURCE_TYPES[s] ?? []).includes(r.Type));
-        const principal = only.length === 1 ? node(only[0][0])! : g.serviceNode(serviceName(s));
+        const principal = only.length === 1 ? node(only[0][0])! : graph.serviceNode(serviceName(s));
         principals.push(principal);
         serviceOf.set(principal, s);
       }
@@ -961,7 +961,7 @@ function iamEdges(
           if (targets.length === 0) {
             if (!RESOURCE_SERVICES.has(svc) || svc === 'glue') {
               // Calling a service sends it data; reading its results (Get*) brings data back.
-              const service = g.serviceNode(svc === 'sagemaker' ? sageMakerNodeName(name) : serviceName(svc));
+              const service = graph.serviceNode(svc === 'sagemaker' ? sageMakerNodeName(name) : serviceName(svc));
               if (reads) {
                 addLabel(service, principal, verb);
               } else {
@@ -983,10 +983,10 @@ function iamEdges(
     }
     for (const [key, set] of labels) {
       const [from, to] = key.split('>');
-      if (g.isWired(from, to)) {
+      if (graph.isWired(from, to)) {
         continue;
       }
-      g.edge(from, to, iamLabel([...set]), 'data', true);
+      graph.edge(from, to, iamLabel([...set]), 'data', true);
     }
   }
 }
@@ -1026,7 +1026,7 @@ function iamLabel(labels: string[]): string {
 }
 
 /** Put nodes in the VPC whose subnets or security groups they name. */
-function placeInVpcs(g: GraphBuilder, resources: Record<string, CfnResource>, paths: ConstructPaths): Vpc[] {
+function placeInVpcs(graph: GraphBuilder, resources: Record<string, CfnResource>, paths: ConstructPaths): Vpc[] {
   const vpcs = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::EC2::VPC').map(([id]) => id);
   if (vpcs.length === 0) {
     return [];
@@ -1044,7 +1044,7 @@ function placeInVpcs(g: GraphBuilder, resources: Record<string, CfnResource>, pa
     }
   }
   for (const [id, r] of Object.entries(resources)) {
-    const n = g.node(id);
+    const n = graph.node(id);
     if (!n || vpcOf.has(id)) {
       continue;
     }
@@ -1055,9 +1055,9 @@ function placeInVpcs(g: GraphBuilder, resources: Record<string, CfnResource>, pa
       n.vpc = v;
     }
   }
-  for (const [id, refs] of g.jobRefs) {
+  for (const [id, refs] of graph.jobRefs) {
     const v = [...refs].map((x) => vpcOf.get(x)).find((x) => x !== undefined);
-    const n = g.node(id);
+    const n = graph.node(id);
     if (n && v) {
       n.vpc = v;
     }

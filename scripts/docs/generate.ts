@@ -4,7 +4,7 @@
  * returns file contents, so the CLI writes them and the test compares them.
  */
 import { DISABLED_GUARD_RULES } from '../../lib/gates';
-import { Acknowledgement, StackDoc, Synthesized } from './assembly';
+import { Acknowledgement, StackDoc, Synthesized } from './synthesized';
 import { architectureDiagrams, diagramsMarkdown } from './diagrams';
 import { byCodeUnit } from './flow';
 import { cell, readRegion, summaryOf, titleOf, writeRegion } from './markdown';

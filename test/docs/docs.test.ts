@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Synthesized, synthesizeArchitectures } from '../../scripts/docs/assembly';
+import { Synthesized, synthesizeArchitectures } from '../../scripts/docs/synthesized';
 import { countMermaid } from '../../scripts/docs/budget';
 import { architectureDiagrams } from '../../scripts/docs/diagrams';
 import { docsPageOf, documented, staleRegions, UNDOCUMENTED_ARCHITECTURES } from '../../scripts/docs/generate';

@@ -24,7 +24,7 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { readAssembly } from '../../scripts/docs/assembly';
+import { readAssembly } from '../../scripts/docs/synthesized';
 import { deriveFlow, FlowGraph } from '../../scripts/docs/flow';
 import { testApp } from '../helpers/app';
 

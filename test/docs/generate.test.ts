@@ -10,7 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { appOptIn, optInsRead } from '../../lib/app';
 import { acknowledge } from '../../lib/gates';
-import { readAssembly, ruleIdOf, StackDoc } from '../../scripts/docs/assembly';
+import { readAssembly, ruleIdOf, StackDoc } from '../../scripts/docs/synthesized';
 import { architectureDiagrams, diagramsMarkdown } from '../../scripts/docs/diagrams';
 import { acknowledgementTable, architectureTable, generateDocs, staleRegions } from '../../scripts/docs/generate';
 import { layoutProblems, readRegion, REQUIRED_SECTIONS, summaryOf, titleOf, writeRegion } from '../../scripts/docs/markdown';

@@ -44,6 +44,13 @@ describe('README', () => {
   });
 });
 
+describe('names that explain themselves', () => {
+  it('no two source files of lib/, lambda/ and scripts/ share a name (a reader greps by file name)', () => {
+    const names = tracked.filter((f) => /^(lib|lambda|scripts)\/.*\.ts$/.test(f)).map((f) => path.basename(f));
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+  });
+});
+
 describe('the project refers only to itself', () => {
   it('no tracked file cites a file outside the repository (the fact and its AWS source go in the code or the page)', () => {
     const outside = /GOTCHAS\.md|TOOLCHAIN\.md|STYLE\.md|DEVELOPERS\.md|\/work\//;
