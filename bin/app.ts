@@ -3,7 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { addArchitectures } from '../lib/app';
 import { environmentFrom } from '../lib/config/environment';
 import { defaultProfileNotice, profileFromContext } from '../lib/config/profile';
-import { addGates, formatFindings, readFindings } from '../lib/gates';
+import { addGates, synthesizeGated } from '../lib/gates';
 
 const app = new App();
 addGates(app);
@@ -18,18 +18,4 @@ if (notice !== undefined) {
 }
 addArchitectures(app, { profile: profileFromContext(app.node.tryGetContext('profile')), env });
 
-let synthError: unknown;
-try {
-  app.synth();
-} catch (err) {
-  synthError = err;
-}
-// Trust the findings in the report, not the plugins' conclusions (see lib/gates.ts).
-const findings = readFindings(app.outdir);
-if (findings.length > 0) {
-  console.error(`${findings.length} unacknowledged finding(s):\n${formatFindings(findings)}`);
-  process.exit(1);
-}
-if (synthError) {
-  throw synthError;
-}
+synthesizeGated(app);

@@ -349,6 +349,28 @@ export function readFindings(outdir: string): Finding[] {
   return findings;
 }
 
+/**
+ * Synthesize the app and fail (exit 1, the findings printed) on any finding a gate left. It trusts
+ * the findings in the report, not the plugins' conclusions (see readFindings), and a synth error
+ * after the report is read is thrown as it was.
+ */
+export function synthesizeGated(app: App): void {
+  let synthError: unknown;
+  try {
+    app.synth();
+  } catch (err) {
+    synthError = err;
+  }
+  const findings = readFindings(app.outdir);
+  if (findings.length > 0) {
+    console.error(`${findings.length} unacknowledged finding(s):\n${formatFindings(findings)}`);
+    process.exit(1);
+  }
+  if (synthError) {
+    throw synthError;
+  }
+}
+
 export function formatFindings(findings: Finding[]): string {
   return findings.map((f) => `${f.plugin} ${f.rule} at ${f.path}: ${f.description}`).join('\n');
 }

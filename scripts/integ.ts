@@ -29,6 +29,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { DeleteTranscriptionJobCommand, ListTranscriptionJobsCommand, TranscribeClient } from '@aws-sdk/client-transcribe';
 import { loadPrices } from './cost';
+import { credentialFreeEnv } from './lib/credential-free-env';
 import { readRegion, writeRegion } from './docs/markdown';
 import { ARCHITECTURES, Architecture, PLANS, planMarkdown, priceItems, SmokeTestPlan, totalMinutes, totalUsd } from './integ/plans';
 
@@ -69,24 +70,8 @@ export function pruneSnapshot(dir: string): void {
  * metadata), and every SDK endpoint pointed at a closed local port: nothing run in it reaches AWS.
  */
 export function offlineEnv(): NodeJS.ProcessEnv {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'integ-offline-home-'));
   // The CLI's user settings: no notices fetched from the network.
-  fs.writeFileSync(path.join(home, '.cdk.json'), JSON.stringify({ notices: false }));
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('AWS_') && !k.startsWith('CDK_DEPLOY_') && k !== 'HOME' && k !== 'INTEG_RUN_ID') {
-      env[k] = v;
-    }
-  }
-  return {
-    ...env,
-    HOME: home,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: path.join(home, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'no-credentials'),
-    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-    npm_config_cache: path.join(os.homedir(), '.npm'),
-  };
+  return credentialFreeEnv({ cdkUserSettings: { notices: false }, drop: ['INTEG_RUN_ID'], closedEndpoints: true, homePrefix: 'integ-offline-home-' });
 }
 
 /** What the runner and the CLI it starts need besides the caller's environment. */

@@ -23,6 +23,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { addArchitectures, everyOptIn } from '../lib/app';
 import { PROFILES } from '../lib/config/profile';
+import { credentialFreeEnv } from './lib/credential-free-env';
 
 const ROOT = path.join(__dirname, '..');
 /** The example account of the README: no credentials exist for it here. */
@@ -145,25 +146,12 @@ export function matrixJobs(optInContext: (profile: 'sandbox' | 'production', reg
 
 /** An environment with no way to find AWS credentials, and a home whose ~/.cdk.json sends the assembly to `outdir`. */
 function isolatedEnv(outdir: string): NodeJS.ProcessEnv {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-matrix-home-'));
-  fs.writeFileSync(path.join(home, '.cdk.json'), JSON.stringify({ output: outdir }));
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('AWS_') && !k.startsWith('CDK_DEPLOY_') && k !== 'HOME') {
-      env[k] = v;
-    }
-  }
   return {
-    ...env,
-    HOME: home,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: path.join(home, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'no-credentials'),
+    ...credentialFreeEnv({ cdkUserSettings: { output: outdir }, homePrefix: 'synth-matrix-home-' }),
     CDK_DISABLE_VERSION_CHECK: '1',
     CDK_DISABLE_CLI_TELEMETRY: '1',
     NO_COLOR: '1',
     npm_config_update_notifier: 'false',
-    npm_config_cache: path.join(os.homedir(), '.npm'),
   };
 }
 

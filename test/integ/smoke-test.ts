@@ -20,7 +20,7 @@ import { Construct } from 'constructs';
 import { PROFILES } from '../../lib/config/profile';
 import { FunctionLogGroups } from '../../lib/constructs/function-log-groups';
 import { SecureKey } from '../../lib/constructs/secure-key';
-import { acknowledge, addGates, formatFindings, readFindings } from '../../lib/gates';
+import { acknowledge, addGates, synthesizeGated } from '../../lib/gates';
 import { ArchitectureStack } from '../../lib/stacks/architecture';
 
 const ROOT = path.join(__dirname, '../..');
@@ -63,20 +63,7 @@ export function smokeTestApp(): App {
 
 /** Synthesize and fail, as bin/app.ts does, on any finding a gate left (the report, not the plugins' verdict). */
 export function synthesize(app: App): void {
-  let synthError: unknown;
-  try {
-    app.synth();
-  } catch (err) {
-    synthError = err;
-  }
-  const findings = readFindings(app.outdir);
-  if (findings.length > 0) {
-    console.error(`${findings.length} unacknowledged finding(s):\n${formatFindings(findings)}`);
-    process.exit(1);
-  }
-  if (synthError) {
-    throw synthError;
-  }
+  synthesizeGated(app);
   declareRunnerSchema(app.outdir, process.env.INTEG_RUNNER_SCHEMA_VERSION);
 }
 
